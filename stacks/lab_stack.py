@@ -1,0 +1,50 @@
+"""The base of every lab stack: participant-aware stack name and the course tags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from aws_cdk import CfnOutput, Stack, Tags
+from constructs import Construct
+
+from course.config import LabSettings
+
+COURSE_TAG = "storage-and-data"
+MANAGED_BY_TAG = "course-labs-cdk"
+LABS_DIR = Path(__file__).resolve().parent.parent / "labs"
+
+
+class LabStack(Stack):
+    """One lab: subclasses set `lab_id` (construct id and stack name), `title` and `folder`.
+
+    The stack is environment-agnostic: it deploys into whatever account and region the CDK CLI
+    is pointed at, so synthesis needs no credentials.
+    """
+
+    lab_id: ClassVar[str]
+    title: ClassVar[str]
+    folder: ClassVar[str]
+
+    def __init__(self, scope: Construct, *, settings: LabSettings) -> None:
+        super().__init__(
+            scope,
+            self.lab_id,
+            stack_name=settings.stack_name(self.lab_id),
+            description=f"Course lab: {self.title} (course-labs-cdk)",
+        )
+        self.settings = settings
+        tags = {"course": COURSE_TAG, "lab": self.lab_id, "managed-by": MANAGED_BY_TAG}
+        if settings.participant:
+            tags["participant"] = settings.participant
+        for key, value in tags.items():
+            Tags.of(self).add(key, value)
+
+    @property
+    def lab_dir(self) -> Path:
+        """The lab's folder under `labs/`: its guide and the assets the stack uploads."""
+        return LABS_DIR / self.folder
+
+    def output(self, output_id: str, value: str, description: str) -> CfnOutput:
+        """A stack output; `cdk deploy` prints it and `labcheck` reads it by `output_id`."""
+        return CfnOutput(self, output_id, value=value, description=description)

@@ -1,0 +1,111 @@
+"""Synthesizing the app for tests: once per context, cached for the whole session.
+
+Importing aws-cdk-lib and starting jsii take seconds, so every test module reads the same
+synthesized cloud assembly instead of building its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+ROOT = Path(__file__).resolve().parent.parent
+CDK_JSON_CONTEXT: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
+
+
+@dataclass(frozen=True)
+class Synth:
+    """One synthesized cloud assembly: templates and the validation report, as JSON."""
+
+    outdir: Path
+
+    @cached_property
+    def manifest(self) -> dict[str, Any]:
+        return json.loads((self.outdir / "manifest.json").read_text())
+
+    @cached_property
+    def stacks(self) -> dict[str, dict[str, Any]]:
+        """Stack artifacts by construct id (e.g. `LabS3Lifecycle`)."""
+        return {
+            artifact_id: artifact
+            for artifact_id, artifact in self.manifest["artifacts"].items()
+            if artifact["type"] == "aws:cloudformation:stack"
+        }
+
+    def stack_name(self, lab_id: str) -> str:
+        return self.stacks[lab_id]["properties"].get("stackName", lab_id)
+
+    def template_path(self, lab_id: str) -> Path:
+        return self.outdir / self.stacks[lab_id]["properties"]["templateFile"]
+
+    @cache  # noqa: B019 - one Synth per context, kept for the session anyway
+    def template(self, lab_id: str) -> dict[str, Any]:
+        return json.loads(self.template_path(lab_id).read_text())
+
+    def assertions(self, lab_id: str):
+        """The stack's template as an `aws_cdk.assertions.Template`."""
+        from aws_cdk.assertions import Template
+
+        return Template.from_json(self.template(lab_id))
+
+    @cached_property
+    def validation_report(self) -> dict[str, Any]:
+        return json.loads((self.outdir / "validation-report.json").read_text())
+
+    def acknowledgements(self, lab_id: str) -> dict[str, dict[str, str]]:
+        """Acknowledged rules per construct path of one stack: {path: {rule id: reason}}."""
+        metadata_file = self.stacks[lab_id]["properties"].get("metadataFile")
+        metadata = (
+            json.loads((self.outdir / metadata_file).read_text())
+            if metadata_file
+            else self.stacks[lab_id].get("metadata", {})
+        )
+        acks: dict[str, dict[str, str]] = {}
+        for path, entries in metadata.items():
+            for entry in entries:
+                if entry["type"] == "aws:cdk:acknowledged-rules":
+                    acks.setdefault(path.lstrip("/"), {}).update(entry["data"])
+        return acks
+
+
+class SynthFailed(AssertionError):
+    """Synthesis raised; the message carries the unacknowledged findings, if any."""
+
+
+def _findings(outdir: Path) -> str:
+    report_file = outdir / "validation-report.json"
+    if not report_file.exists():
+        return ""
+    lines = []
+    for plugin in json.loads(report_file.read_text())["pluginReports"]:
+        for violation in plugin["violations"]:
+            for construct in violation["violatingConstructs"]:
+                lines.append(f"  {violation['ruleName']} on {construct['constructPath']}")
+    return "\n".join(lines)
+
+
+def synthesize(context: dict[str, Any] | None = None, outdir: Path | None = None) -> Synth:
+    """Build and synthesize the app with cdk.json's context plus `context`."""
+    from course.builder import build_app
+
+    outdir = outdir or Path(tempfile.mkdtemp(prefix="cdk.out."))
+    app = build_app({**CDK_JSON_CONTEXT, **(context or {})}, outdir=str(outdir))
+    try:
+        app.synth()
+    except RuntimeError as error:
+        raise SynthFailed(f"synth failed: {error}\n{_findings(outdir)}") from None
+    return Synth(outdir)
+
+
+@cache
+def synthesized(**context: Any) -> Synth:
+    """`synthesize`, cached per context: call it with the same options to share the result."""
+    return synthesize(context)

@@ -1,0 +1,134 @@
+"""Course-wide guards that every lab stack inherits: nag, cfn-lint, retention, tags, determinism."""
+
+import json
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import cfnlint
+import pytest
+
+from stacks import LABS
+from stacks.lab_stack import COURSE_TAG, MANAGED_BY_TAG
+from tests.conftest import PARTICIPANT
+from tests.synth import synthesize
+
+LAB_IDS = [lab.lab_id for lab in LABS]
+RETAINING_POLICIES = {"Retain", "Snapshot", "RetainExceptOnCreate"}
+SCHEMAS = Path(cfnlint.__file__).parent / "data" / "schemas" / "providers" / "us_east_1"
+
+
+def test_every_lab_is_synthesized(synth):
+    assert sorted(synth.stacks) == sorted(LAB_IDS)
+
+
+@pytest.mark.parametrize("lab_id", LAB_IDS)
+def test_no_unacknowledged_nag_findings(synth, lab_id):
+    open_findings = [
+        f"{violation['ruleName']} on {construct['constructPath']}"
+        for plugin in synth.validation_report["pluginReports"]
+        for violation in plugin["violations"]
+        for construct in violation["violatingConstructs"]
+        if construct["constructPath"].startswith(f"{lab_id}/")
+    ]
+    assert open_findings == [], "cdk-nag findings nobody acknowledged"
+
+
+@pytest.mark.parametrize("lab_id", LAB_IDS)
+def test_every_acknowledgement_has_a_reason_and_is_used(synth, lab_id):
+    suppressed = {
+        (construct["constructPath"], violation["ruleName"])
+        for plugin in synth.validation_report["pluginReports"]
+        for violation in plugin.get("suppressedViolations", [])
+        for construct in violation["violatingConstructs"]
+    }
+    for path, rules in synth.acknowledgements(lab_id).items():
+        for rule_id, reason in rules.items():
+            assert len(reason.strip()) >= 20, (
+                f"{rule_id} on {path} needs a reason a trainer accepts"
+            )
+            rule = rule_id.split("::", 1)[-1]
+            assert any(p == path or p.startswith(f"{path}/") for p, r in suppressed if r == rule), (
+                f"{rule_id} acknowledged on {path} but nothing there raises it: remove it"
+            )
+
+
+def test_templates_pass_cfn_lint(synth):
+    templates = [str(synth.template_path(lab_id)) for lab_id in LAB_IDS]
+    result = subprocess.run(
+        [sys.executable, "-m", "cfnlint", "--format", "parseable", *templates],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    errors = [line for line in result.stdout.splitlines() if ":E" in line]
+    assert errors == [], "cfn-lint errors:\n" + "\n".join(errors)
+
+
+@pytest.mark.parametrize("lab_id", LAB_IDS)
+def test_nothing_is_retained_after_destroy(synth, lab_id):
+    retained = {
+        f"{logical_id} ({resource['Type']}): {policy}={resource[policy]}"
+        for logical_id, resource in synth.template(lab_id)["Resources"].items()
+        for policy in ("DeletionPolicy", "UpdateReplacePolicy")
+        if resource.get(policy) in RETAINING_POLICIES
+    }
+    assert retained == set(), "these resources would outlive `cdk destroy`"
+
+
+@cache
+def _is_taggable(resource_type: str) -> bool:
+    schema_file = SCHEMAS / (resource_type.lower().replace("::", "-") + ".json")
+    if not schema_file.exists():  # custom resources and the like
+        return False
+    schema = json.loads(schema_file.read_text())
+    return schema.get("tagging", {}).get("taggable", False) and "Tags" in schema["properties"]
+
+
+def _tags(resource: dict) -> dict[str, str]:
+    tags = resource.get("Properties", {}).get("Tags", [])
+    if isinstance(tags, dict):  # a few resource types take a map
+        return tags
+    return {tag["Key"]: tag["Value"] for tag in tags}
+
+
+@pytest.mark.parametrize("lab_id", LAB_IDS)
+def test_every_taggable_resource_carries_the_course_tags(participant_synth, lab_id):
+    expected = {
+        "course": COURSE_TAG,
+        "lab": lab_id,
+        "managed-by": MANAGED_BY_TAG,
+        "participant": PARTICIPANT,
+    }
+    untagged = {
+        logical_id: _tags(resource)
+        for logical_id, resource in participant_synth.template(lab_id)["Resources"].items()
+        if _is_taggable(resource["Type"]) and expected.items() - _tags(resource).items()
+    }
+    assert untagged == {}, f"resources missing some of {expected}"
+
+
+def test_participant_names_the_stacks_but_not_the_construct_ids(participant_synth):
+    assert {lab_id: participant_synth.stack_name(lab_id) for lab_id in LAB_IDS} == {
+        lab_id: f"{PARTICIPANT}-{lab_id}" for lab_id in LAB_IDS
+    }
+
+
+def test_without_participant_the_stack_name_is_the_lab_id(synth):
+    assert {lab_id: synth.stack_name(lab_id) for lab_id in LAB_IDS} == {
+        lab_id: lab_id for lab_id in LAB_IDS
+    }
+
+
+def test_stacks_are_environment_agnostic(synth):
+    for lab_id, artifact in synth.stacks.items():
+        assert artifact["environment"] == "aws://unknown-account/unknown-region", lab_id
+
+
+def test_synth_is_deterministic(synth):
+    again = synthesize()
+    for lab_id in LAB_IDS:
+        assert (
+            again.template_path(lab_id).read_bytes() == synth.template_path(lab_id).read_bytes()
+        ), f"{lab_id}: two synths gave different templates"

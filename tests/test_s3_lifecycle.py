@@ -1,0 +1,155 @@
+"""LabS3Lifecycle: each requirement of the lab sheet (issue #3), one test each."""
+
+import pytest
+from aws_cdk.assertions import Match
+
+LAB = "LabS3Lifecycle"
+
+
+@pytest.fixture(scope="module")
+def template(synth):
+    return synth.assertions(LAB)
+
+
+@pytest.fixture(scope="module")
+def lab_bucket(synth):
+    """The lab's bucket: the one with the lifecycle rule (the other one holds access logs)."""
+    buckets = {
+        logical_id: resource["Properties"]
+        for logical_id, resource in synth.template(LAB)["Resources"].items()
+        if resource["Type"] == "AWS::S3::Bucket"
+        and "LifecycleConfiguration" in resource["Properties"]
+        and "LoggingConfiguration" in resource["Properties"]
+    }
+    assert len(buckets) == 1, "expected one lab bucket with a lifecycle rule and access logs"
+    return buckets.popitem()
+
+
+@pytest.fixture(scope="module")
+def rule(lab_bucket):
+    rules = lab_bucket[1]["LifecycleConfiguration"]["Rules"]
+    assert len(rules) == 1, "the lab asks for one lifecycle rule"
+    return rules[0]
+
+
+def test_rule_is_enabled_and_covers_the_whole_bucket(rule):
+    assert rule["Status"] == "Enabled"
+    filters = {"Prefix", "TagFilters", "ObjectSizeGreaterThan", "ObjectSizeLessThan"}
+    assert filters.isdisjoint(rule), "the rule must not filter objects"
+
+
+def test_objects_move_to_glacier_after_30_days(rule):
+    assert rule["Transitions"] == [{"StorageClass": "GLACIER", "TransitionInDays": 30}], (
+        "the lab asks for Standard -> Glacier Flexible Retrieval (GLACIER) after 30 days"
+    )
+
+
+def test_objects_expire_after_365_days(rule):
+    assert rule["ExpirationInDays"] == 365, "the lab asks to expire objects after 365 days"
+
+
+def test_incomplete_multipart_uploads_are_aborted_after_7_days(rule):
+    assert rule["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 7}
+
+
+def test_small_objects_are_transitioned_too(lab_bucket):
+    assert (
+        lab_bucket[1]["LifecycleConfiguration"]["TransitionDefaultMinimumObjectSize"]
+        == "varies_by_storage_class"
+    ), "without it S3 skips objects under 128 KB, so test.txt would never reach Glacier"
+
+
+def test_bucket_blocks_all_public_access(lab_bucket):
+    assert lab_bucket[1]["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+
+
+def test_bucket_disables_acls(lab_bucket):
+    assert lab_bucket[1]["OwnershipControls"] == {
+        "Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    }
+
+
+def test_bucket_is_encrypted_by_default(lab_bucket):
+    assert lab_bucket[1]["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
+        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+    ]
+
+
+def test_bucket_is_not_versioned(lab_bucket):
+    assert "VersioningConfiguration" not in lab_bucket[1]
+
+
+def test_bucket_denies_requests_without_tls(template, lab_bucket):
+    template.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "Bucket": {"Ref": lab_bucket[0]},
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Effect": "Deny",
+                                "Action": "s3:*",
+                                "Principal": {"AWS": "*"},
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        )
+                    ]
+                )
+            },
+        },
+    )
+
+
+def test_bucket_logs_access_to_a_log_bucket_of_the_stack(synth, lab_bucket):
+    target = lab_bucket[1]["LoggingConfiguration"]["DestinationBucketName"]
+    log_bucket = synth.template(LAB)["Resources"][target["Ref"]]
+    assert log_bucket["Type"] == "AWS::S3::Bucket"
+    assert log_bucket["Properties"]["PublicAccessBlockConfiguration"]["BlockPublicPolicy"] is True
+
+
+def test_buckets_are_emptied_and_deleted_on_destroy(synth):
+    resources = synth.template(LAB)["Resources"]
+    buckets = {k for k, r in resources.items() if r["Type"] == "AWS::S3::Bucket"}
+    assert {k: resources[k]["DeletionPolicy"] for k in buckets} == dict.fromkeys(buckets, "Delete")
+    emptied = {
+        r["Properties"]["BucketName"]["Ref"]
+        for r in resources.values()
+        if r["Type"] == "Custom::S3AutoDeleteObjects"
+    }
+    assert emptied == buckets, "every bucket needs auto-delete-objects, or destroy fails"
+
+
+def test_test_txt_is_uploaded_to_the_lab_bucket(synth, template, lab_bucket):
+    template.has_resource_properties(
+        "Custom::CDKBucketDeployment",
+        {"DestinationBucketName": {"Ref": lab_bucket[0]}, "Prune": True},
+    )
+    assets = synth.outdir.glob("asset.*")
+    uploaded = {p.name for asset in assets if asset.is_dir() for p in asset.iterdir()}
+    assert "test.txt" in uploaded
+    assert "README.md" not in uploaded, "only the lab's assets are uploaded, not its guide"
+
+
+def test_cdk_helper_functions_log_to_a_destroyable_group_with_retention(synth):
+    resources = synth.template(LAB)["Resources"]
+    functions = {k: r for k, r in resources.items() if r["Type"] == "AWS::Lambda::Function"}
+    assert functions
+    for logical_id, function in functions.items():
+        log_group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        assert resources[log_group]["Type"] == "AWS::Logs::LogGroup", logical_id
+        assert resources[log_group]["Properties"]["RetentionInDays"] > 0, logical_id
+        assert resources[log_group]["DeletionPolicy"] == "Delete", logical_id
+
+
+def test_outputs_name_the_bucket_and_link_its_lifecycle_rules(template, lab_bucket):
+    template.has_output("BucketName", {"Value": {"Ref": lab_bucket[0]}})
+    link = template.find_outputs("LifecycleConsoleUrl")["LifecycleConsoleUrl"]["Value"]
+    assert "tab=management" in str(link)
+    assert lab_bucket[0] in str(link)
