@@ -30,6 +30,12 @@ DEFAULT_DB_INSTANCE_CLASS = "db.t3.micro"
 WIDEST_PUBLIC_PREFIX = 24
 EXPIRY_HOURS_RANGE = range(1, 169)
 
+# Names two labs agree on: LabDynamoDbUsers creates the table, LabBackup backs it up. Neither
+# stack references the other, so each deploys and destroys on its own.
+USERS_TABLE = "Users"
+BACKUP_LAB_ID = "LabBackup"
+BACKUP_TAG_KEY = "course-backup"
+
 
 class ContextError(ValueError):
     """A context value that the labs cannot use; the message is one line for the user."""
@@ -69,6 +75,16 @@ class LabSettings:
     def physical_name(self, name: str) -> str:
         """A fixed resource name students look for (e.g. `Users`), prefixed by the participant."""
         return f"{self.participant}-{name}" if self.participant else name
+
+    @property
+    def users_table_name(self) -> str:
+        """The participant's `Users` table (LabDynamoDbUsers), backed up by LabBackup."""
+        return self.physical_name(USERS_TABLE)
+
+    @property
+    def backup_tag(self) -> tuple[str, str]:
+        """The tag that marks a resource for this participant's LabBackup plan."""
+        return BACKUP_TAG_KEY, self.stack_name(BACKUP_LAB_ID)
 
 
 def _unset(value: Any) -> bool:

@@ -5,6 +5,7 @@
 
 from lab_constructs.buckets import LabBucket
 from lab_constructs.files import LabFiles
+from lab_constructs.keys import LabKey
 from lab_constructs.nag import acknowledge
 
-__all__ = ["LabBucket", "LabFiles", "acknowledge"]
+__all__ = ["LabBucket", "LabFiles", "LabKey", "acknowledge"]
