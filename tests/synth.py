@@ -62,12 +62,12 @@ class Synth:
 
     def acknowledgements(self, lab_id: str) -> dict[str, dict[str, str]]:
         """Acknowledged rules per construct path of one stack: {path: {rule id: reason}}."""
-        metadata_file = self.stacks[lab_id]["properties"].get("metadataFile")
-        metadata = (
-            json.loads((self.outdir / metadata_file).read_text())
-            if metadata_file
-            else self.stacks[lab_id].get("metadata", {})
-        )
+        artifact = self.stacks[lab_id]
+        metadata = dict(artifact.get("metadata", {}))
+        if "additionalMetadataFile" in artifact:
+            metadata.update(
+                json.loads((self.outdir / artifact["additionalMetadataFile"]).read_text())
+            )
         acks: dict[str, dict[str, str]] = {}
         for path, entries in metadata.items():
             for entry in entries:
