@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-PARTICIPANT_PATTERN = re.compile(r"[a-z][a-z0-9-]{0,19}")
+# Also a valid prefix of RDS instance names: no hyphen at the end or twice in a row.
+PARTICIPANT_PATTERN = re.compile(r"(?=.{1,20}$)[a-z]([a-z0-9]|-(?=[a-z0-9]))*")
 EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 
 # The lab sheet asks for "db.t3.medium or smaller"; the Graviton equivalents are allowed too.
@@ -98,7 +99,8 @@ def _participant(value: Any) -> str | None:
         raise ContextError(
             "participant",
             value,
-            "use 1-20 lowercase letters, digits or hyphens, starting with a letter (e.g. ana)",
+            "use 1-20 lowercase letters, digits or single hyphens, starting with a letter and "
+            "not ending with a hyphen (e.g. ana)",
         )
     return value
 
