@@ -1,0 +1,506 @@
+"""LabRdsMysql: each requirement of the lab sheet (issue #7), one test each.
+
+`template` is the default deployment; `options` is one extra synth with every option at a
+non-default value (db.t3.medium, a read replica, public access from one address).
+"""
+
+import subprocess
+import sys
+
+import pytest
+
+from course.builder import build_app
+from course.config import ALLOWED_DB_INSTANCE_CLASSES, DEFAULT_DB_INSTANCE_CLASS, ContextError
+from lab_constructs.database import DATABASE_INSIGHTS_CLASSES, supports_database_insights
+from tests.conftest import PARTICIPANT
+from tests.synth import synthesized
+
+LAB = "LabRdsMysql"
+PUBLIC_CIDR = "203.0.113.7/32"
+OPTIONS = {"db_instance_class": "db.t3.medium", "read_replica": "true"}
+IAM_DB_USER = "lab_iam_user"
+OUTPUT_IDS = {
+    "DbInstanceId",
+    "DbEndpoint",
+    "DbPort",
+    "DbSecretArn",
+    "IamConnectPolicyArn",
+    "CreateIamUserSql",
+    "GenerateAuthTokenCommand",
+    "MysqlConnectCommand",
+}
+
+
+@pytest.fixture(scope="module")
+def template(synth):
+    return synth.template(LAB)
+
+
+@pytest.fixture(scope="module")
+def options_synth():
+    return synthesized(**OPTIONS, db_public_access_cidr=PUBLIC_CIDR)
+
+
+@pytest.fixture(scope="module")
+def options(options_synth):
+    return options_synth.template(LAB)
+
+
+def of_type(template, resource_type):
+    return {k: r for k, r in template["Resources"].items() if r["Type"] == resource_type}
+
+
+def db_instances(template):
+    return of_type(template, "AWS::RDS::DBInstance")
+
+
+def primary(template):
+    """(logical id, properties) of the instance that is not a replica."""
+    (item,) = [
+        (k, r["Properties"])
+        for k, r in db_instances(template).items()
+        if "SourceDBInstanceIdentifier" not in r["Properties"]
+    ]
+    return item
+
+
+def replicas(template):
+    return {
+        k: r["Properties"]
+        for k, r in db_instances(template).items()
+        if "SourceDBInstanceIdentifier" in r["Properties"]
+    }
+
+
+def the_key(template):
+    (key_id,) = of_type(template, "AWS::KMS::Key")
+    return key_id
+
+
+# --- Database -----------------------------------------------------------------------------
+
+
+def test_engine_is_mysql_8_4(template):
+    props = primary(template)[1]
+    assert props["Engine"] == "mysql"
+    assert props["EngineVersion"].startswith("8.4."), "the lab runs MySQL 8.4, not 8.0"
+
+
+def test_no_extended_support_is_billed(template):
+    assert (
+        primary(template)[1]["EngineLifecycleSupport"]
+        == "open-source-rds-extended-support-disabled"
+    ), "a lab must never pay for RDS Extended Support"
+
+
+def test_primary_is_multi_az(template, options):
+    assert primary(template)[1]["MultiAZ"] is True
+    assert primary(options)[1]["MultiAZ"] is True
+
+
+def test_storage_is_encrypted_with_the_stacks_rotating_key(template):
+    key_id = the_key(template)
+    props = primary(template)[1]
+    assert props["StorageEncrypted"] is True
+    assert props["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}, "encrypted with the lab's key"
+    key = template["Resources"][key_id]
+    assert key["Properties"]["EnableKeyRotation"] is True, "the key rotates"
+    assert key["Properties"]["PendingWindowInDays"] == 7
+    assert key["DeletionPolicy"] == "Delete"
+
+
+def test_iam_database_authentication_is_on(template, options):
+    for tpl in (template, options):
+        for logical_id, instance in db_instances(tpl).items():
+            assert instance["Properties"]["EnableIAMDatabaseAuthentication"] is True, logical_id
+
+
+def test_storage_is_20_gib_gp3_autoscaling_to_50(template):
+    props = primary(template)[1]
+    assert props["AllocatedStorage"] == "20"
+    assert props["MaxAllocatedStorage"] == 50, "storage autoscaling up to 50 GB"
+    assert props["StorageType"] == "gp3"
+
+
+def test_backups_are_kept_one_day_and_deleted_with_the_instance(template):
+    props = primary(template)[1]
+    assert props["BackupRetentionPeriod"] == 1, "a read replica needs automated backups"
+    assert props["DeleteAutomatedBackups"] is True
+
+
+def test_default_instance_class_is_db_t3_micro(template):
+    assert DEFAULT_DB_INSTANCE_CLASS == "db.t3.micro"
+    assert primary(template)[1]["DBInstanceClass"] == "db.t3.micro"
+
+
+def test_instance_class_comes_from_context_and_is_allowed(options):
+    classes = {r["Properties"]["DBInstanceClass"] for r in db_instances(options).values()}
+    assert classes == {"db.t3.medium"}, "-c db_instance_class sets the primary and the replica"
+    assert classes <= set(ALLOWED_DB_INSTANCE_CLASSES)
+
+
+def test_instance_is_destroyed_without_snapshot_or_deletion_protection(template, options):
+    for tpl in (template, options):
+        for logical_id, instance in db_instances(tpl).items():
+            assert instance["Properties"]["DeletionProtection"] is False, logical_id
+            assert instance["DeletionPolicy"] == "Delete", f"{logical_id}: no final snapshot"
+            assert instance["UpdateReplacePolicy"] == "Delete", logical_id
+
+
+def test_options_template_retains_nothing(options):
+    retained = {
+        logical_id
+        for logical_id, resource in options["Resources"].items()
+        if {resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy")}
+        & {"Retain", "Snapshot", "RetainExceptOnCreate"}
+    }
+    assert retained == set(), "with every option on, still nothing outlives `cdk destroy`"
+
+
+def test_master_password_is_generated_into_secrets_manager_with_the_key(template):
+    props = primary(template)[1]
+    assert props["MasterUsername"] == "admin"
+    password = str(props["MasterUserPassword"])
+    assert "{{resolve:secretsmanager:" in password, "the password is never in the template"
+    (secret,) = of_type(template, "AWS::SecretsManager::Secret").values()
+    assert "GenerateSecretString" in secret["Properties"]
+    assert secret["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [the_key(template), "Arn"]}
+    assert secret["DeletionPolicy"] == "Delete"
+
+
+def test_connections_require_tls(template):
+    props = primary(template)[1]
+    group = template["Resources"][props["DBParameterGroupName"]["Ref"]]["Properties"]
+    assert group["Family"] == "mysql8.4"
+    assert group["Parameters"]["require_secure_transport"] == "1"
+
+
+def test_error_and_slow_query_logs_go_to_destroyable_groups_with_retention(template):
+    logical_id, props = primary(template)
+    assert props["EnableCloudwatchLogsExports"] == ["error", "slowquery"]
+    identifier = props["DBInstanceIdentifier"]
+    groups = {
+        r["Properties"]["LogGroupName"]: (k, r)
+        for k, r in of_type(template, "AWS::Logs::LogGroup").items()
+        if str(r["Properties"].get("LogGroupName", "")).startswith("/aws/rds/")
+    }
+    assert set(groups) == {
+        f"/aws/rds/instance/{identifier}/error",
+        f"/aws/rds/instance/{identifier}/slowquery",
+    }
+    depends_on = template["Resources"][logical_id].get("DependsOn", [])
+    for group_id, group in groups.values():
+        assert group["Properties"]["RetentionInDays"] > 0
+        assert group["DeletionPolicy"] == "Delete"
+        assert group_id in depends_on, "the stack's group must exist before RDS writes to it"
+
+
+def test_slow_query_log_is_on_so_that_its_export_has_content(template):
+    props = primary(template)[1]
+    group = template["Resources"][props["DBParameterGroupName"]["Ref"]]["Properties"]
+    assert group["Parameters"]["slow_query_log"] == "1"
+
+
+def test_instance_identifier_carries_the_participant(template, participant_synth):
+    assert primary(template)[1]["DBInstanceIdentifier"] == "lab-rds-mysql"
+    participant_props = primary(participant_synth.template(LAB))[1]
+    assert participant_props["DBInstanceIdentifier"] == f"{PARTICIPANT}-lab-rds-mysql"
+
+
+# --- Monitoring ---------------------------------------------------------------------------
+
+
+def test_enhanced_monitoring_every_60_seconds_on_every_class(template, options):
+    for tpl in (template, options):
+        for logical_id, instance in db_instances(tpl).items():
+            props = instance["Properties"]
+            assert props["MonitoringInterval"] == 60, logical_id
+            role = tpl["Resources"][props["MonitoringRoleArn"]["Fn::GetAtt"][0]]
+            assert role["Type"] == "AWS::IAM::Role"
+
+
+def test_database_insights_off_on_db_t3_micro(template):
+    props = primary(template)[1]
+    assert props["EnablePerformanceInsights"] is False, "db.t3.micro has no Database Insights"
+    assert "DatabaseInsightsMode" not in props
+
+
+def test_database_insights_standard_on_db_t3_medium(options):
+    key_id = the_key(options)
+    for logical_id, instance in db_instances(options).items():
+        props = instance["Properties"]
+        assert props["DatabaseInsightsMode"] == "standard", logical_id
+        assert props["EnablePerformanceInsights"] is True, logical_id
+        assert props["PerformanceInsightsKMSKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+
+
+def test_database_insights_classes_are_the_medium_ones_the_lab_allows():
+    assert set(DATABASE_INSIGHTS_CLASSES) <= set(ALLOWED_DB_INSTANCE_CLASSES)
+    supported = {c for c in ALLOWED_DB_INSTANCE_CLASSES if supports_database_insights(c)}
+    assert supported == {"db.t3.medium", "db.t4g.medium"}, (
+        "Database Insights does not run on db.t3/db.t4g micro and small"
+    )
+
+
+# --- Network ------------------------------------------------------------------------------
+
+
+def test_no_nat_gateway_and_no_elastic_ip(template, options):
+    for tpl in (template, options):
+        types = {r["Type"] for r in tpl["Resources"].values()}
+        assert "AWS::EC2::NatGateway" not in types, "a NAT gateway costs about $33 a month"
+        assert "AWS::EC2::EIP" not in types
+
+
+def test_vpc_spans_two_azs_from_get_azs_without_lookups(template):
+    azs = [
+        s["Properties"]["AvailabilityZone"] for s in of_type(template, "AWS::EC2::Subnet").values()
+    ]
+    assert len(azs) == 2
+    assert sorted(str(az) for az in azs) == sorted(
+        str({"Fn::Select": [i, {"Fn::GetAZs": ""}]}) for i in range(2)
+    ), "AZs come from Fn::GetAZs, never from a context lookup"
+
+
+def test_vpc_flow_logs_go_to_a_destroyable_group_with_retention(template):
+    (vpc_id,) = of_type(template, "AWS::EC2::VPC")
+    (flow_log,) = of_type(template, "AWS::EC2::FlowLog").values()
+    props = flow_log["Properties"]
+    assert props["ResourceId"] == {"Ref": vpc_id}
+    assert props["TrafficType"] == "ALL"
+    group = template["Resources"][props["LogGroupName"]["Ref"]]
+    assert group["Properties"]["RetentionInDays"] > 0
+    assert group["DeletionPolicy"] == "Delete"
+
+
+def test_default_security_group_is_restricted(template):
+    (vpc_id,) = of_type(template, "AWS::EC2::VPC")
+    (restrict,) = of_type(template, "Custom::VpcRestrictDefaultSG").values()
+    assert restrict["Properties"]["DefaultSecurityGroupId"] == {
+        "Fn::GetAtt": [vpc_id, "DefaultSecurityGroup"]
+    }
+
+
+def test_database_is_private_by_default(template):
+    props = primary(template)[1]
+    assert props["PubliclyAccessible"] is False
+    types = {r["Type"] for r in template["Resources"].values()}
+    assert "AWS::EC2::InternetGateway" not in types, "no public subnets unless asked for"
+    cidr_ingress = [
+        rule
+        for sg in of_type(template, "AWS::EC2::SecurityGroup").values()
+        for rule in sg["Properties"].get("SecurityGroupIngress", [])
+        if "CidrIp" in rule or "CidrIpv6" in rule
+    ]
+    assert cidr_ingress == [], "no address range may reach the database by default"
+
+
+def test_public_access_opens_the_mysql_port_to_the_given_cidr_only(options):
+    for logical_id, instance in db_instances(options).items():
+        assert instance["Properties"]["PubliclyAccessible"] is True, logical_id
+    ranges = [
+        rule
+        for sg in of_type(options, "AWS::EC2::SecurityGroup").values()
+        for rule in sg["Properties"].get("SecurityGroupIngress", [])
+    ] + [r["Properties"] for r in of_type(options, "AWS::EC2::SecurityGroupIngress").values()]
+    cidr_rules = [r for r in ranges if "CidrIp" in r or "CidrIpv6" in r]
+    assert [(r.get("CidrIp"), r["FromPort"], r["ToPort"]) for r in cidr_rules] == [
+        (PUBLIC_CIDR, 3306, 3306)
+    ]
+
+
+def test_public_database_sits_in_public_subnets(options):
+    public_subnets = {
+        route["Properties"]["RouteTableId"]["Ref"]
+        for route in of_type(options, "AWS::EC2::Route").values()
+        if "GatewayId" in route["Properties"]
+    }
+    associations = {
+        a["Properties"]["SubnetId"]["Ref"]
+        for a in of_type(options, "AWS::EC2::SubnetRouteTableAssociation").values()
+        if a["Properties"]["RouteTableId"]["Ref"] in public_subnets
+    }
+    for logical_id, props in (primary(options), *replicas(options).items()):
+        group = options["Resources"][props["DBSubnetGroupName"]["Ref"]]["Properties"]
+        subnets = {s["Ref"] for s in group["SubnetIds"]}
+        assert len(subnets) == 2
+        assert subnets <= associations, f"{logical_id}: a public instance needs public subnets"
+
+
+def test_cloudshell_security_group_reaches_the_database_port(template):
+    props = primary(template)[1]
+    (db_sg,) = [sg["Fn::GetAtt"][0] for sg in props["VPCSecurityGroups"]]
+    (ingress,) = of_type(template, "AWS::EC2::SecurityGroupIngress").values()
+    assert ingress["Properties"]["GroupId"] == {"Fn::GetAtt": [db_sg, "GroupId"]}
+    assert (ingress["Properties"]["FromPort"], ingress["Properties"]["ToPort"]) == (3306, 3306)
+    client_sg = ingress["Properties"]["SourceSecurityGroupId"]["Fn::GetAtt"][0]
+    assert template["Outputs"]["CloudShellSecurityGroupId"]["Value"] == {
+        "Fn::GetAtt": [client_sg, "GroupId"]
+    }
+
+
+def test_only_free_vpc_endpoints(template):
+    endpoints = of_type(template, "AWS::EC2::VPCEndpoint").values()
+    assert [e["Properties"]["VpcEndpointType"] for e in endpoints] == ["Gateway"], (
+        "interface endpoints bill by the hour; the S3 gateway endpoint is free"
+    )
+
+
+# --- Read replica -------------------------------------------------------------------------
+
+
+def test_no_read_replica_by_default(template):
+    assert replicas(template) == {}
+    assert "ReplicaEndpoint" not in template["Outputs"]
+
+
+def test_read_replica_with_the_flag_is_encrypted_with_the_lab_key(options):
+    primary_id = primary(options)[0]
+    (replica_id, props), *rest = replicas(options).items()
+    assert rest == [], "one read replica"
+    assert primary_id in str(props["SourceDBInstanceIdentifier"])
+    assert props["KmsKeyId"] == {"Fn::GetAtt": [the_key(options), "Arn"]}, "encrypted replica"
+    assert props.get("StorageEncrypted", True) is True
+    assert props["MultiAZ"] is False
+    assert options["Outputs"]["ReplicaEndpoint"]["Value"] == {
+        "Fn::GetAtt": [replica_id, "Endpoint.Address"]
+    }
+
+
+# --- IAM-authenticated client -------------------------------------------------------------
+
+
+def _dbuser_arn(instance_id):
+    return {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":rds-db:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                ":dbuser:",
+                {"Fn::GetAtt": [instance_id, "DbiResourceId"]},
+                f"/{IAM_DB_USER}",
+            ],
+        ]
+    }
+
+
+def test_connect_policy_allows_one_user_on_this_instance_only(template):
+    (policy_id, policy), *rest = of_type(template, "AWS::IAM::ManagedPolicy").items()
+    assert rest == []
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statements == [
+        {
+            "Action": "rds-db:connect",
+            "Effect": "Allow",
+            "Resource": _dbuser_arn(primary(template)[0]),
+        }
+    ], "rds-db:connect for lab_iam_user on this instance's resource id, nothing else"
+    assert template["Outputs"]["IamConnectPolicyArn"]["Value"] == {"Ref": policy_id}
+
+
+def test_connect_policy_covers_the_replica_when_there_is_one(options):
+    (policy,) = of_type(options, "AWS::IAM::ManagedPolicy").values()
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Resource"] == [
+        _dbuser_arn(primary(options)[0]),
+        *(_dbuser_arn(replica_id) for replica_id in replicas(options)),
+    ]
+
+
+def test_outputs_have_the_ids_labcheck_reads(template, options):
+    assert set(template["Outputs"]) >= OUTPUT_IDS
+    assert set(options["Outputs"]) >= OUTPUT_IDS | {"ReplicaEndpoint"}
+
+
+def test_outputs_name_the_instance_endpoint_port_and_secret(template):
+    instance_id = primary(template)[0]
+    outputs = template["Outputs"]
+    assert outputs["DbInstanceId"]["Value"] == {"Ref": instance_id}
+    assert outputs["DbEndpoint"]["Value"] == {"Fn::GetAtt": [instance_id, "Endpoint.Address"]}
+    assert outputs["DbPort"]["Value"] == {"Fn::GetAtt": [instance_id, "Endpoint.Port"]}
+    (attachment,) = of_type(template, "AWS::SecretsManager::SecretTargetAttachment")
+    assert outputs["DbSecretArn"]["Value"] == {"Ref": attachment}, "the secret's ARN"
+
+
+def test_create_user_sql_uses_the_aws_authentication_plugin(template):
+    sql = template["Outputs"]["CreateIamUserSql"]["Value"]
+    assert sql.startswith(f"CREATE USER '{IAM_DB_USER}'")
+    assert "IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS'" in sql
+
+
+def test_connect_commands_use_an_auth_token_tls_and_the_cleartext_plugin(template):
+    instance_id = primary(template)[0]
+    endpoint = str({"Fn::GetAtt": [instance_id, "Endpoint.Address"]})
+    token = str(template["Outputs"]["GenerateAuthTokenCommand"]["Value"])
+    assert "aws rds generate-db-auth-token --hostname" in token
+    assert f"--username {IAM_DB_USER}" in token
+    assert endpoint in token
+    connect = str(template["Outputs"]["MysqlConnectCommand"]["Value"])
+    assert connect.startswith("{'Fn::Join': ['', ['mysql --host=")
+    assert endpoint in connect
+    assert "generate-db-auth-token" in connect
+    assert "--ssl-ca=global-bundle.pem" in connect
+    assert "--enable-cleartext-plugin" in connect
+
+
+# --- nag, lint, context -------------------------------------------------------------------
+
+
+def test_acknowledged_nag_findings_are_the_expected_ones(synth):
+    acknowledged = {
+        (path.removeprefix(f"{LAB}/"), rule.removeprefix("AwsSolutions::AwsSolutions-"))
+        for path, acks in synth.acknowledgements(LAB).items()
+        for rule in acks
+        if rule.startswith("AwsSolutions::")
+    }
+    assert acknowledged == {
+        ("Database/Instance/Secret", "SMG4"),
+        ("Database/Instance", "RDS10"),
+        ("Database/Instance", "RDS11"),
+        (
+            "Database/MonitoringRole",
+            "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AmazonRDSEnhancedMonitoringRole]",
+        ),
+    }, "a new acknowledgement needs a reason a trainer accepts: add it here on purpose"
+
+
+def test_options_template_passes_cfn_lint(options_synth):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cfnlint",
+            "--format",
+            "parseable",
+            options_synth.template_path(LAB),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    errors = [line for line in result.stdout.splitlines() if ":E" in line]
+    assert errors == []
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "reason"),
+    [
+        ("db_instance_class", "db.t3.large", "db.t3.medium or smaller"),
+        ("db_public_access_cidr", "0.0.0.0/0", "/24 to /32"),
+        ("db_public_access_cidr", "10.0.0.0/16", "/24 to /32"),
+        ("read_replica", "yes", "true or false"),
+    ],
+)
+def test_bad_context_fails_synth_with_one_line(key, value, reason):
+    with pytest.raises(ContextError) as error:
+        build_app({key: value})
+    message = str(error.value)
+    assert "\n" not in message
+    assert f"{key}={value!r}" in message
+    assert reason in message
