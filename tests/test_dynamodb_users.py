@@ -1,0 +1,430 @@
+"""LabDynamoDbUsers: each requirement of the lab sheet (issue #5), one test each.
+
+The table definition and the seed item that moto receives are read from the synthesized
+template, so the query tests fail when the stack changes its keys, index or item.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shlex
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from course.config import BACKUP_TAG_KEY
+from lab_constructs.tables import load_item
+from stacks.dynamodb_users import DynamoDbUsersStack
+from tests.conftest import PARTICIPANT
+
+LAB = "LabDynamoDbUsers"
+LAB_DIR = Path(__file__).resolve().parent.parent / "labs" / DynamoDbUsersStack.folder
+REGION = "us-east-1"
+
+
+def _load_query_script():
+    spec = importlib.util.spec_from_file_location("query_by_name", LAB_DIR / "query_by_name.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+query_script = _load_query_script()
+
+
+def _only(resources: dict[str, Any], resource_type: str) -> tuple[str, dict[str, Any]]:
+    found = {k: r for k, r in resources.items() if r["Type"] == resource_type}
+    assert len(found) == 1, f"the lab has exactly one {resource_type}, found {sorted(found)}"
+    return found.popitem()
+
+
+def _resolve(value: Any, refs: dict[str, str]) -> Any:
+    """Render Ref / Fn::Join / Fn::GetAtt of the template with deploy-time values from `refs`."""
+    if isinstance(value, dict) and len(value) == 1:
+        (function, argument), *_ = value.items()
+        if function == "Ref":
+            return refs[argument]
+        if function == "Fn::GetAtt":
+            return refs[".".join(argument)]
+        if function == "Fn::Join":
+            separator, parts = argument
+            return separator.join(_resolve(part, refs) for part in parts)
+    return value
+
+
+@pytest.fixture(scope="module")
+def resources(synth):
+    return synth.template(LAB)["Resources"]
+
+
+@pytest.fixture(scope="module")
+def table(resources):
+    """(logical id, resource) of the Users table."""
+    return _only(resources, "AWS::DynamoDB::Table")
+
+
+@pytest.fixture(scope="module")
+def refs(table):
+    """What CloudFormation substitutes at deploy time, for a table deployed in us-east-1."""
+    logical_id, resource = table
+    name = resource["Properties"]["TableName"]
+    return {
+        logical_id: name,
+        f"{logical_id}.Arn": f"arn:aws:dynamodb:{REGION}:123456789012:table/{name}",
+        "AWS::Region": REGION,
+    }
+
+
+@pytest.fixture(scope="module")
+def seed(resources):
+    """The custom resource that writes the seed item."""
+    return _only(resources, "Custom::AWS")[1]["Properties"]
+
+
+def _sdk_call(seed, event: str, refs) -> dict[str, Any]:
+    return json.loads(_resolve(seed[event], refs))
+
+
+@pytest.fixture(scope="module")
+def put_item(seed, refs) -> dict[str, Any]:
+    """The PutItem call that the custom resource makes on create."""
+    call = _sdk_call(seed, "Create", refs)
+    assert (call["service"], call["action"]) == ("DynamoDB", "PutItem"), (
+        "the seed item is written with DynamoDB PutItem"
+    )
+    return call
+
+
+@pytest.fixture(scope="module")
+def item(put_item):
+    return put_item["parameters"]["Item"]
+
+
+@pytest.fixture(scope="module")
+def outputs(synth):
+    return synth.template(LAB)["Outputs"]
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    """moto's in-process AWS: nothing leaves this machine."""
+    for variable in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def deployed_table(aws, table, put_item):
+    """The stack's table in moto, created from the template and seeded as the stack seeds it."""
+    properties = table[1]["Properties"]
+    client = boto3.client("dynamodb", region_name=REGION)
+    client.create_table(
+        **{
+            key: properties[key]
+            for key in (
+                "TableName",
+                "KeySchema",
+                "AttributeDefinitions",
+                "BillingMode",
+                "GlobalSecondaryIndexes",
+            )
+        }
+    )
+    client.put_item(**put_item["parameters"])
+    client.put_item(  # someone else, so the query has to pick John Doe out
+        TableName=properties["TableName"],
+        Item={"email": {"S": "jane.roe@example.com"}, "name": {"S": "Jane Roe"}},
+    )
+    return boto3.resource("dynamodb", region_name=REGION).Table(properties["TableName"])
+
+
+# --- the table -------------------------------------------------------------------------------
+
+
+def test_table_is_named_users(table):
+    assert table[1]["Properties"]["TableName"] == "Users", "students look for the table Users"
+
+
+def test_table_name_carries_the_participant(participant_synth):
+    _, resource = _only(participant_synth.template(LAB)["Resources"], "AWS::DynamoDB::Table")
+    assert resource["Properties"]["TableName"] == f"{PARTICIPANT}-Users"
+
+
+def test_key_schema_is_exactly_one_hash_key_email_of_type_string(table):
+    properties = table[1]["Properties"]
+    assert properties["KeySchema"] == [{"AttributeName": "email", "KeyType": "HASH"}], (
+        "the partition key is email and there is no sort key"
+    )
+    types = {a["AttributeName"]: a["AttributeType"] for a in properties["AttributeDefinitions"]}
+    assert types["email"] == "S", "the partition key email is a String"
+
+
+def test_billing_mode_is_on_demand(table):
+    properties = table[1]["Properties"]
+    assert properties["BillingMode"] == "PAY_PER_REQUEST", "the lab asks for on-demand capacity"
+    assert "ProvisionedThroughput" not in properties
+
+
+def test_point_in_time_recovery_is_on(table):
+    assert table[1]["Properties"]["PointInTimeRecoverySpecification"] == {
+        "PointInTimeRecoveryEnabled": True
+    }
+
+
+def test_table_is_encrypted_at_rest_with_the_aws_managed_key(table):
+    assert table[1]["Properties"]["SSESpecification"] == {"SSEEnabled": True}, (
+        "SSEEnabled without a key id means the AWS managed key aws/dynamodb"
+    )
+
+
+def test_table_is_deleted_with_the_stack(table):
+    _, resource = table
+    assert resource["DeletionPolicy"] == "Delete"
+    assert resource["UpdateReplacePolicy"] == "Delete"
+    assert resource["Properties"]["DeletionProtectionEnabled"] is False, (
+        "deletion protection would make `cdk destroy` fail"
+    )
+
+
+def test_table_is_tagged_for_the_backup_lab(table, participant_synth):
+    tags = {t["Key"]: t["Value"] for t in table[1]["Properties"]["Tags"]}
+    assert tags[BACKUP_TAG_KEY] == "LabBackup", "LabBackup selects the table by this tag"
+    _, resource = _only(participant_synth.template(LAB)["Resources"], "AWS::DynamoDB::Table")
+    tags = {t["Key"]: t["Value"] for t in resource["Properties"]["Tags"]}
+    assert tags[BACKUP_TAG_KEY] == f"{PARTICIPANT}-LabBackup", "each participant's own backup"
+
+
+# --- the index -------------------------------------------------------------------------------
+
+
+def test_name_index_is_keyed_on_the_name_and_projects_all(table):
+    properties = table[1]["Properties"]
+    assert properties["GlobalSecondaryIndexes"] == [
+        {
+            "IndexName": "name-index",
+            "KeySchema": [{"AttributeName": "name", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+    ], "one GSI on name, projection ALL, no capacity settings (on-demand)"
+    types = {a["AttributeName"]: a["AttributeType"] for a in properties["AttributeDefinitions"]}
+    assert types["name"] == "S"
+
+
+# --- the seed item ---------------------------------------------------------------------------
+
+
+def test_seed_item_is_john_doe_aged_30_with_coding_and_party(item):
+    assert item["email"]["S"], "the item carries its key"
+    assert item["name"] == {"S": "John Doe"}
+    assert item["age"] == {"N": "30"}, "age 30 is a Number"
+    hobbies = item["hobbies"]["L"]
+    assert all(set(hobby) == {"S"} for hobby in hobbies), "hobbies is a list of strings"
+    assert {hobby["S"] for hobby in hobbies} >= {"coding", "party"}
+
+
+def test_seed_item_comes_from_john_doe_json(item):
+    assert item == json.loads((LAB_DIR / "john_doe.json").read_text()), (
+        "john_doe.json is the one source of the item"
+    )
+
+
+def test_seed_item_goes_into_this_table(put_item, refs, table):
+    assert put_item["parameters"]["TableName"] == refs[table[0]]
+
+
+def test_an_update_rewrites_the_same_item_and_a_delete_does_nothing(seed, refs):
+    create = _sdk_call(seed, "Create", refs)
+    assert _sdk_call(seed, "Update", refs) == create, (
+        "an update puts the same item again (PutItem on the same key overwrites, never duplicates)"
+    )
+    assert create["physicalResourceId"] == {"id": "email=john.doe@example.com"}, (
+        "a fixed physical id: an update must not replace the resource"
+    )
+    assert "Delete" not in seed, "no call on delete: the table goes with the stack anyway"
+
+
+def test_seed_function_does_not_download_an_sdk(seed):
+    assert seed["InstallLatestAwsSdk"] is False, "the function must use the runtime's SDK"
+
+
+def test_seed_function_may_only_put_items_into_this_table(resources, seed, table):
+    function = resources[seed["ServiceToken"]["Fn::GetAtt"][0]]
+    role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    statements = [
+        statement
+        for policy in resources.values()
+        if policy["Type"] == "AWS::IAM::Policy"
+        and {"Ref": role_id} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    assert statements == [
+        {
+            "Action": "dynamodb:PutItem",
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [table[0], "Arn"]},
+        }
+    ], "the custom resource may call dynamodb:PutItem on this table and nothing else"
+    managed = [
+        _resolve(arn, {"AWS::Partition": "aws"})
+        for arn in resources[role_id]["Properties"].get("ManagedPolicyArns", [])
+    ]
+    assert managed == ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"], (
+        "beyond its logs, the function's role grants nothing"
+    )
+
+
+def test_seed_function_logs_to_a_destroyable_group_with_retention(resources):
+    functions = {k: r for k, r in resources.items() if r["Type"] == "AWS::Lambda::Function"}
+    assert functions
+    for logical_id, function in functions.items():
+        log_group = resources[function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]]
+        assert log_group["Type"] == "AWS::Logs::LogGroup", logical_id
+        assert log_group["Properties"]["RetentionInDays"] > 0, logical_id
+        assert log_group["DeletionPolicy"] == "Delete", logical_id
+
+
+def test_seed_item_needs_the_table_key(tmp_path):
+    from aws_cdk import App, Stack
+    from aws_cdk import aws_dynamodb as dynamodb
+
+    from lab_constructs import LabTable, LabTableItem
+
+    stack = Stack(App(), "Probe")
+    users = LabTable(
+        stack,
+        "Users",
+        table_name="Users",
+        partition_key=dynamodb.Attribute(name="email", type=dynamodb.AttributeType.STRING),
+    ).table
+    no_key = tmp_path / "no_key.json"
+    no_key.write_text('{"name": {"S": "John Doe"}}')
+    with pytest.raises(ValueError, match=r"needs the key attribute 'email' of type S"):
+        LabTableItem(stack, "NoKey", table=users, item_file=no_key)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"name": "John Doe"}', '{"age": {"N": "30", "S": "30"}}', "[]", "{", '{"a": {"X": 1}}'],
+)
+def test_seed_item_must_be_dynamodb_json(tmp_path, text):
+    item_file = tmp_path / "item.json"
+    item_file.write_text(text)
+    with pytest.raises(ValueError, match=r"item\.json"):
+        load_item(item_file)
+
+
+# --- outputs ---------------------------------------------------------------------------------
+
+
+def test_outputs_name_the_table_its_arn_and_the_index(outputs, table):
+    assert outputs["TableName"]["Value"] == {"Ref": table[0]}
+    assert outputs["TableArn"]["Value"] == {"Fn::GetAtt": [table[0], "Arn"]}
+    assert outputs["IndexName"]["Value"] == "name-index"
+
+
+def test_no_output_is_exported(outputs):
+    exported = [output_id for output_id, output in outputs.items() if "Export" in output]
+    assert exported == [], "no exports: every lab deploys and destroys on its own"
+
+
+def _cli_query(command: str) -> dict[str, Any]:
+    """The boto3 `query` arguments (and region) of an `aws dynamodb query ...` command line."""
+    words = shlex.split(command)
+    assert words[:3] == ["aws", "dynamodb", "query"], command
+    options = dict(zip(words[3::2], words[4::2], strict=True))
+    return {
+        "region_name": options.pop("--region"),
+        "TableName": options.pop("--table-name"),
+        "IndexName": options.pop("--index-name"),
+        "KeyConditionExpression": options.pop("--key-condition-expression"),
+        "ExpressionAttributeNames": json.loads(options.pop("--expression-attribute-names")),
+        "ExpressionAttributeValues": json.loads(options.pop("--expression-attribute-values")),
+        **options,  # anything else makes boto3 fail loudly
+    }
+
+
+def test_query_command_output_finds_john_doe_through_the_index(outputs, refs, deployed_table):
+    command = _resolve(outputs["QueryByNameCommand"]["Value"], refs)
+    arguments = _cli_query(command)
+    assert arguments["IndexName"] == "name-index", "the command queries the index, not the table"
+    client = boto3.client("dynamodb", region_name=arguments.pop("region_name"))
+    items = client.query(**arguments)["Items"]
+    assert [i["name"]["S"] for i in items] == ["John Doe"]
+
+
+def test_guide_shows_the_query_command_of_the_stack(outputs, refs):
+    command = _resolve(outputs["QueryByNameCommand"]["Value"], refs)
+    assert command in (LAB_DIR / "README.md").read_text(), (
+        "the guide's query command differs from the stack's QueryByNameCommand output"
+    )
+
+
+def test_guide_puts_the_item_from_john_doe_json():
+    guide = (LAB_DIR / "README.md").read_text()
+    assert "--item file://labs/dynamodb_users/john_doe.json" in guide, (
+        "the guide's put-item example uses the same john_doe.json as the stack"
+    )
+    assert "## Check your work" in guide
+    assert f"make check LAB={LAB}" in guide
+
+
+# --- the boto3 example -----------------------------------------------------------------------
+
+
+def test_query_example_uses_the_stack_table_and_index_names(table):
+    properties = table[1]["Properties"]
+    (index,) = properties["GlobalSecondaryIndexes"]
+    in_stack = (properties["TableName"], index["IndexName"], index["KeySchema"][0]["AttributeName"])
+    in_example = (query_script.TABLE_NAME, query_script.INDEX_NAME, query_script.NAME_ATTRIBUTE)
+    assert in_example == in_stack, "query_by_name.py's defaults must match the stack"
+
+
+def test_query_example_finds_john_doe_by_name(deployed_table):
+    users = query_script.query_by_name(deployed_table, "John Doe")
+    assert [(u["name"], u["age"]) for u in users] == [("John Doe", 30)]
+    assert {"coding", "party"} <= set(users[0]["hobbies"])
+
+
+def test_query_example_reads_every_page(deployed_table, monkeypatch):
+    for number in range(3):
+        deployed_table.put_item(Item={"email": f"john{number}@example.com", "name": "John Doe"})
+    pages = []
+    real_query = deployed_table.query
+
+    def one_item_per_page(**request):
+        pages.append(request)
+        return real_query(Limit=1, **request)
+
+    monkeypatch.setattr(deployed_table, "query", one_item_per_page)
+    assert len(query_script.query_by_name(deployed_table, "John Doe")) == 4
+    assert len(pages) >= 4, "the example follows LastEvaluatedKey"
+
+
+def test_query_example_command_line_prints_john_doe(deployed_table, capsys):
+    exit_code = query_script.main(["--name", "John Doe", "--region", REGION])
+    assert exit_code == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert json.loads(line) == {
+        "email": "john.doe@example.com",
+        "name": "John Doe",
+        "age": 30,
+        "hobbies": ["coding", "party"],
+    }
+
+
+def test_query_example_says_when_nobody_has_the_name(deployed_table, capsys):
+    assert query_script.main(["--name", "Nobody", "--region", REGION]) == 1
+    assert "no user named 'Nobody' in Users" in capsys.readouterr().err
+
+
+def test_query_example_reports_a_missing_table(aws, capsys):
+    assert query_script.main(["--table", "ana-Users", "--region", REGION]) == 2
+    assert "ResourceNotFoundException" in capsys.readouterr().err
