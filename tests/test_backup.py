@@ -1,0 +1,418 @@
+"""LabBackup: each requirement of the lab sheet (issue #6), one test each.
+
+The purge handler's behaviour is tested in test_purge_vault_handler.py; here, how the stack
+wires it up.
+"""
+
+import json
+import re
+
+import pytest
+from aws_cdk import aws_lambda as lambda_
+
+from tests.conftest import PARTICIPANT
+from tests.synth import synthesized
+
+LAB = "LabBackup"
+ACCOUNT, REGION, PARTITION = "123456789012", "us-east-1", "aws"
+EMAIL = "trainer@example.com"
+
+
+def resources(template: dict, resource_type: str) -> dict[str, dict]:
+    return {k: r for k, r in template["Resources"].items() if r["Type"] == resource_type}
+
+
+def only(template: dict, resource_type: str) -> tuple[str, dict]:
+    found = resources(template, resource_type)
+    assert len(found) == 1, f"expected one {resource_type}, found {sorted(found)}"
+    return found.popitem()
+
+
+def resolve(value, template: dict):
+    """A string from `value` with pseudo parameters filled in (Join, Ref; GetAtt as a marker)."""
+    if isinstance(value, str):
+        return value
+    if "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return separator.join(resolve(part, template) for part in parts)
+    if "Ref" in value:
+        pseudo = {"AWS::AccountId": ACCOUNT, "AWS::Region": REGION, "AWS::Partition": PARTITION}
+        return pseudo.get(value["Ref"], f"<{value['Ref']}>")
+    if "Fn::GetAtt" in value:
+        return "<{}.{}>".format(*value["Fn::GetAtt"])
+    raise AssertionError(f"cannot resolve {value}")
+
+
+@pytest.fixture(scope="module")
+def template(synth):
+    return synth.template(LAB)
+
+
+@pytest.fixture(scope="module")
+def assertions(synth):
+    return synth.assertions(LAB)
+
+
+@pytest.fixture(scope="module")
+def key_id(template):
+    return only(template, "AWS::KMS::Key")[0]
+
+
+@pytest.fixture(scope="module")
+def vault(template):
+    return only(template, "AWS::Backup::BackupVault")
+
+
+@pytest.fixture(scope="module")
+def rule(template):
+    rules = only(template, "AWS::Backup::BackupPlan")[1]["Properties"]["BackupPlan"][
+        "BackupPlanRule"
+    ]
+    assert len(rules) == 1, "the lab asks for one backup rule"
+    return rules[0]
+
+
+@pytest.fixture(scope="module")
+def backup_role_id(template):
+    selection = only(template, "AWS::Backup::BackupSelection")[1]["Properties"]
+    return selection["BackupSelection"]["IamRoleArn"]["Fn::GetAtt"][0]
+
+
+def selected_arns(template: dict) -> list[str]:
+    selection = only(template, "AWS::Backup::BackupSelection")[1]["Properties"]["BackupSelection"]
+    for by_tag in ("ListOfTags", "Conditions"):
+        assert not selection.get(by_tag), "the assignment selects by ARN only: no tag widens it"
+    return [resolve(arn, template) for arn in selection["Resources"]]
+
+
+def table_arn(name: str) -> str:
+    return f"arn:{PARTITION}:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
+
+
+# --- the vault and its key ---------------------------------------------------------------------
+
+
+def test_vault_is_encrypted_with_the_stacks_key(vault, key_id):
+    assert vault[1]["Properties"]["EncryptionKeyArn"] == {"Fn::GetAtt": [key_id, "Arn"]}
+
+
+def test_key_rotates_and_is_deleted_after_a_7_day_window(template, key_id):
+    key = template["Resources"][key_id]
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert key["Properties"]["PendingWindowInDays"] == 7
+    assert key["DeletionPolicy"] == "Delete"
+
+
+def test_key_policy_lets_the_backup_role_use_the_key(template, key_id, backup_role_id):
+    statements = template["Resources"][key_id]["Properties"]["KeyPolicy"]["Statement"]
+    granted = {
+        action
+        for statement in statements
+        if statement["Principal"] == {"AWS": {"Fn::GetAtt": [backup_role_id, "Arn"]}}
+        for action in statement["Action"]
+    }
+    assert {"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*", "kms:CreateGrant"} <= granted
+
+
+def test_vault_lock_is_not_enabled(vault):
+    assert "LockConfiguration" not in vault[1]["Properties"], (
+        "a locked vault cannot be deleted before its retention ends: the lab must be destroyable"
+    )
+
+
+def test_vault_is_deleted_with_the_stack(vault):
+    assert vault[1]["DeletionPolicy"] == "Delete"
+
+
+# --- the plan ----------------------------------------------------------------------------------
+
+
+def test_plan_rule_runs_daily(rule):
+    match = re.fullmatch(r"cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)", rule["ScheduleExpression"])
+    assert match, f"not a cron expression: {rule['ScheduleExpression']}"
+    minute, hour, day_of_month, month, day_of_week, year = match.groups()
+    assert minute.isdigit(), "once a day at a fixed time"
+    assert hour.isdigit(), "once a day at a fixed time"
+    assert (day_of_month, month, year) == ("*", "*", "*"), "every day of every month"
+    assert day_of_week in ("?", "*"), "every day of the week"
+
+
+def test_plan_rule_deletes_backups_after_7_days(rule):
+    assert rule["Lifecycle"] == {"DeleteAfterDays": 7}, "retention 7 days, no cold storage"
+
+
+def test_plan_rule_leaves_the_backup_window_at_the_service_default(rule):
+    assert "StartWindowMinutes" not in rule, "no start window: the service default"
+    assert "CompletionWindowMinutes" not in rule, "no completion window: the service default"
+
+
+def test_plan_rule_backs_up_into_the_lab_vault(rule, vault):
+    assert rule["TargetBackupVault"] == {"Fn::GetAtt": [vault[0], "BackupVaultName"]}
+
+
+# --- the assignment ----------------------------------------------------------------------------
+
+
+def test_assignment_covers_the_users_table(template):
+    assert selected_arns(template) == [table_arn("Users")]
+
+
+def test_assignment_covers_the_participants_table_only(participant_synth):
+    template = participant_synth.template(LAB)
+    arns = selected_arns(template)
+    assert arns == [table_arn(f"{PARTICIPANT}-Users")]
+    assert not any("*" in arn for arn in arns), "an exact ARN, no wildcard"
+    for other in ("Users", "bob-Users", f"{PARTICIPANT}-Users-old"):
+        assert table_arn(other) not in arns, f"{other} belongs to someone else"
+
+
+def test_no_cross_stack_reference(template):
+    text = json.dumps(template)
+    assert "Fn::ImportValue" not in text
+    assert not any("Export" in output for output in template["Outputs"].values())
+
+
+def test_backup_role_is_assumed_by_aws_backup_only(template, backup_role_id):
+    role = template["Resources"][backup_role_id]["Properties"]
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {
+            "Action": "sts:AssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": "backup.amazonaws.com"},
+        }
+    ]
+    policies = {resolve(arn, {}) for arn in role["ManagedPolicyArns"]}
+    assert policies == {
+        "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+        "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+    }
+
+
+def acknowledgements(synth) -> dict[str, dict[str, str]]:
+    """{construct path: {rule: reason}} of this lab, from the assembly's metadata file.
+
+    (Read here because CDK 2.275 names that file `additionalMetadataFile` in the manifest.)
+    """
+    properties = synth.stacks[LAB]
+    metadata_file = properties.get("additionalMetadataFile") or properties["properties"].get(
+        "metadataFile"
+    )
+    metadata = json.loads((synth.outdir / metadata_file).read_text())
+    acks: dict[str, dict[str, str]] = {}
+    for path, entries in metadata.items():
+        for entry in entries:
+            if entry["type"] == "aws:cdk:acknowledged-rules":
+                acks.setdefault(path.lstrip("/"), {}).update(entry["data"])
+    return acks
+
+
+def test_managed_policies_of_the_backup_role_are_acknowledged_with_a_reason(synth):
+    acks = acknowledgements(synth)[f"{LAB}/BackupRole"]
+    assert set(acks) == {
+        "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
+        f"service-role/{name}]"
+        for name in ("AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores")
+    }
+    assert all("AWS Backup" in reason for reason in acks.values())
+
+
+def test_every_acknowledgement_has_a_reason_and_is_used(synth):
+    suppressed = {
+        (construct["constructPath"], violation["ruleName"])
+        for plugin in synth.validation_report["pluginReports"]
+        for violation in plugin.get("suppressedViolations", [])
+        for construct in violation["violatingConstructs"]
+    }
+    acks = acknowledgements(synth)
+    assert acks, "the lab acknowledges findings of CDK's helpers and the backup role"
+    for path, rules in acks.items():
+        for rule_id, reason in rules.items():
+            assert len(reason.strip()) >= 20, f"{rule_id} on {path} needs a reason"
+            rule = rule_id.split("::", 1)[-1]
+            assert any(p == path or p.startswith(f"{path}/") for p, r in suppressed if r == rule), (
+                f"{rule_id} acknowledged on {path} but nothing there raises it"
+            )
+
+
+# --- failure notifications ---------------------------------------------------------------------
+
+
+def test_failed_aborted_or_expired_jobs_of_the_vault_are_notified(template, vault):
+    rule = only(template, "AWS::Events::Rule")[1]["Properties"]
+    assert rule["EventPattern"] == {
+        "source": ["aws.backup"],
+        "detail-type": ["Backup Job State Change"],
+        "detail": {
+            "state": ["FAILED", "ABORTED", "EXPIRED"],
+            "backupVaultName": [{"Fn::GetAtt": [vault[0], "BackupVaultName"]}],
+        },
+    }
+    topic_id = only(template, "AWS::SNS::Topic")[0]
+    assert [target["Arn"] for target in rule["Targets"]] == [{"Ref": topic_id}]
+    assert "RoleArn" in rule["Targets"][0], "EventBridge publishes with the rule's own role"
+
+
+def test_topic_is_encrypted_with_the_stacks_key(template, key_id):
+    topic = only(template, "AWS::SNS::Topic")[1]["Properties"]
+    assert topic["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+
+
+def test_rule_role_may_publish_and_encrypt_for_the_topic_only(template, key_id):
+    rule = only(template, "AWS::Events::Rule")[1]["Properties"]
+    role_id = rule["Targets"][0]["RoleArn"]["Fn::GetAtt"][0]
+    statements = [
+        statement
+        for policy in resources(template, "AWS::IAM::Policy").values()
+        if {"Ref": role_id} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    topic_id = only(template, "AWS::SNS::Topic")[0]
+    assert {json.dumps(s["Resource"], sort_keys=True) for s in statements} == {
+        json.dumps({"Ref": topic_id}),
+        json.dumps({"Fn::GetAtt": [key_id, "Arn"]}),
+    }
+
+
+def test_topic_accepts_tls_requests_only(assertions):
+    from aws_cdk.assertions import Match
+
+    assertions.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Effect": "Deny",
+                                "Principal": "*",
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_no_email_subscription_by_default(template):
+    assert resources(template, "AWS::SNS::Subscription") == {}
+
+
+def test_notify_email_subscribes_that_address():
+    template = synthesized(notify_email=EMAIL).template(LAB)
+    subscription = only(template, "AWS::SNS::Subscription")[1]["Properties"]
+    assert (subscription["Protocol"], subscription["Endpoint"]) == ("email", EMAIL)
+
+
+# --- destroy always works ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def purge(template):
+    return only(template, "Custom::EmptyBackupVault")
+
+
+def test_vault_is_emptied_before_it_is_deleted(purge, vault):
+    properties = purge[1]["Properties"]
+    assert properties["BackupVaultName"] == {"Fn::GetAtt": [vault[0], "BackupVaultName"]}, (
+        "the purge references the vault, so CloudFormation deletes the purge first"
+    )
+    assert purge[1]["DeletionPolicy"] == "Delete"
+
+
+def test_plan_and_assignment_are_deleted_before_the_purge(template, purge):
+    for resource_type in ("AWS::Backup::BackupPlan", "AWS::Backup::BackupSelection"):
+        logical_id, resource = only(template, resource_type)
+        assert purge[0] in resource.get("DependsOn", []), (
+            f"{logical_id} must go before the vault is emptied, or a new backup could land in it"
+        )
+
+
+def test_purge_waits_with_an_is_complete_handler_beyond_15_minutes(template, purge):
+    service_token = purge[1]["Properties"]["ServiceToken"]["Fn::GetAtt"][0]
+    framework = template["Resources"][service_token]["Properties"]
+    variables = framework["Environment"]["Variables"]
+    assert "USER_IS_COMPLETE_FUNCTION_ARN" in variables, "waiting needs an is-complete handler"
+    assert "WAITER_STATE_MACHINE_ARN" in variables, "a state machine polls, not one Lambda"
+    on_event = template["Resources"][variables["USER_ON_EVENT_FUNCTION_ARN"]["Fn::GetAtt"][0]]
+    is_complete = template["Resources"][variables["USER_IS_COMPLETE_FUNCTION_ARN"]["Fn::GetAtt"][0]]
+    assert on_event["Properties"]["Handler"] == "index.on_event"
+    assert is_complete["Properties"]["Handler"] == "index.is_complete"
+    assert int(purge[1]["Properties"]["TimeoutSeconds"]) > 15 * 60
+
+
+def test_purge_handler_may_touch_this_vault_only(template, purge, vault):
+    statements = [
+        statement
+        for policy in resources(template, "AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if any(str(action).startswith("backup:") for action in _list(statement["Action"]))
+    ]
+    by_action = {
+        action: resolve(statement["Resource"], template)
+        for statement in statements
+        for action in _list(statement["Action"])
+    }
+    assert by_action == {
+        "backup:ListRecoveryPointsByBackupVault": f"<{vault[0]}.BackupVaultArn>",
+        "backup:DeleteRecoveryPoint": f"arn:aws:backup:{REGION}:{ACCOUNT}:recovery-point:*",
+    }
+
+
+def test_every_function_logs_to_a_destroyable_group_with_retention(template):
+    functions = resources(template, "AWS::Lambda::Function")
+    assert len(functions) == 5, "purge on-event and is-complete, three framework functions"
+    for logical_id, function in functions.items():
+        log_group = template["Resources"][
+            function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        ]
+        assert log_group["Properties"]["RetentionInDays"] > 0, logical_id
+        assert log_group["DeletionPolicy"] == "Delete", logical_id
+
+
+def test_purge_handlers_run_on_the_newest_python(template):
+    newest = max(
+        (runtime.name for runtime in lambda_.Runtime.ALL if runtime.name.startswith("python3.")),
+        key=lambda name: int(name.split(".")[1]),
+    )
+    runtimes = {
+        function["Properties"]["Runtime"]
+        for function in resources(template, "AWS::Lambda::Function").values()
+        if function["Properties"]["Handler"].startswith("index.")
+    }
+    assert runtimes == {newest}
+
+
+def test_purge_handler_asset_holds_the_handler_only(synth, purge, template):
+    function = next(
+        f
+        for f in resources(template, "AWS::Lambda::Function").values()
+        if f["Properties"]["Handler"] == "index.is_complete"
+    )
+    asset_hash = function["Properties"]["Code"]["S3Key"].removesuffix(".zip")
+    assert sorted(p.name for p in (synth.outdir / f"asset.{asset_hash}").iterdir()) == ["index.py"]
+
+
+# --- outputs -----------------------------------------------------------------------------------
+
+
+def test_outputs_carry_the_ids_labcheck_reads(template, vault, backup_role_id):
+    outputs = template["Outputs"]
+    assert outputs["VaultName"]["Value"] == {"Fn::GetAtt": [vault[0], "BackupVaultName"]}
+    plan_id = only(template, "AWS::Backup::BackupPlan")[0]
+    assert outputs["PlanId"]["Value"] == {"Fn::GetAtt": [plan_id, "BackupPlanId"]}
+    assert outputs["BackupRoleArn"]["Value"] == {"Fn::GetAtt": [backup_role_id, "Arn"]}
+    topic_id = only(template, "AWS::SNS::Topic")[0]
+    assert outputs["NotificationTopicArn"]["Value"] == {"Ref": topic_id}
+
+
+def test_start_backup_command_uses_the_vault_table_and_role(template):
+    command = resolve(template["Outputs"]["StartBackupCommand"]["Value"], template)
+    assert command.startswith("aws backup start-backup-job --backup-vault-name <")
+    assert f"--resource-arn {table_arn('Users')} --iam-role-arn <" in command
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else [value]

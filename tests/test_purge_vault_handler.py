@@ -1,0 +1,195 @@
+"""The purge handler of LabBackupVault (lab_constructs/handlers/purge_vault), as plain Python.
+
+Fake Backup API: botocore's Stubber for every call. moto 5.2.5 implements backup vaults and
+plans but none of the recovery-point calls the handler makes (ListRecoveryPointsByBackupVault,
+DeleteRecoveryPoint; see moto/backup/responses.py), so it cannot fake them. The Stubber also
+checks each request and response against the AWS Backup API model, and fails on any call the
+test did not expect.
+"""
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from lab_constructs.handlers.purge_vault import index as handler
+
+VAULT = "ana-LabBackupVault"
+TIMEOUT_SECONDS = 2700
+STARTED = 1_000_000.0
+
+
+def point_arn(number: int) -> str:
+    return f"arn:aws:backup:us-east-1:123456789012:recovery-point:{number:08d}-aaaa-bbbb-cccc-dddd"
+
+
+def point(number: int, status: str = "COMPLETED", message: str | None = None) -> dict:
+    listed = {"RecoveryPointArn": point_arn(number), "BackupVaultName": VAULT, "Status": status}
+    if message:
+        listed["StatusMessage"] = message
+    return listed
+
+
+def delete_event(deadline: float = STARTED + TIMEOUT_SECONDS) -> dict:
+    """What the Provider passes to is_complete on stack deletion (on_event's result merged in)."""
+    return {
+        "RequestType": "Delete",
+        "PhysicalResourceId": VAULT,
+        "ResourceProperties": {"BackupVaultName": VAULT, "TimeoutSeconds": str(TIMEOUT_SECONDS)},
+        handler.DEADLINE_KEY: deadline,
+    }
+
+
+@pytest.fixture
+def backup():
+    client = boto3.client(
+        "backup",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
+def expect_pages(stubber: Stubber, *pages: list[dict]) -> None:
+    for number, page in enumerate(pages):
+        response: dict = {"RecoveryPoints": page}
+        params = {"BackupVaultName": VAULT}
+        if number + 1 < len(pages):
+            response["NextToken"] = f"page-{number + 1}"
+        if number:
+            params["NextToken"] = f"page-{number}"
+        stubber.add_response("list_recovery_points_by_backup_vault", response, params)
+
+
+def expect_delete(stubber: Stubber, number: int) -> None:
+    stubber.add_response(
+        "delete_recovery_point",
+        {},
+        {"BackupVaultName": VAULT, "RecoveryPointArn": point_arn(number)},
+    )
+
+
+def expect_delete_error(stubber: Stubber, number: int, code: str, message: str) -> None:
+    stubber.add_client_error(
+        "delete_recovery_point",
+        service_error_code=code,
+        service_message=message,
+        http_status_code=400,
+        expected_params={"BackupVaultName": VAULT, "RecoveryPointArn": point_arn(number)},
+    )
+
+
+def run(client, event=None, now=STARTED) -> dict:
+    return handler.is_complete(event or delete_event(), None, client=client, now=lambda: now)
+
+
+def test_create_names_the_vault_as_physical_id():
+    event = {"RequestType": "Create", "ResourceProperties": {"BackupVaultName": VAULT}}
+    assert handler.on_event(event) == {"PhysicalResourceId": VAULT}
+
+
+def test_delete_sets_the_deadline_from_the_timeout_property():
+    event = delete_event()
+    del event[handler.DEADLINE_KEY]
+    assert handler.on_event(event, now=lambda: STARTED) == {
+        "PhysicalResourceId": VAULT,
+        handler.DEADLINE_KEY: STARTED + TIMEOUT_SECONDS,
+    }
+
+
+@pytest.mark.parametrize("request_type", ["Create", "Update"])
+def test_create_and_update_touch_no_recovery_point(backup, request_type):
+    client, _ = backup  # no response queued: any Backup call would fail the test
+    event = {**delete_event(), "RequestType": request_type}
+    assert run(client, event) == {"IsComplete": True}
+
+
+def test_every_recovery_point_on_every_page_is_deleted(backup):
+    client, stubber = backup
+    expect_pages(stubber, [point(1), point(2)], [point(3, status="DELETING"), point(4)], [point(5)])
+    for number in (1, 2, 4, 5):  # 3 is being deleted already
+        expect_delete(stubber, number)
+    assert run(client) == {"IsComplete": False}, "deletion is asynchronous: poll again"
+
+
+def test_waits_until_the_vault_is_empty(backup):
+    client, stubber = backup
+    expect_pages(stubber, [point(1)])
+    expect_delete(stubber, 1)
+    expect_pages(stubber, [point(1, status="DELETING")])
+    expect_pages(stubber, [])
+    assert [run(client)["IsComplete"] for _ in range(3)] == [False, False, True]
+
+
+def test_an_empty_vault_is_complete_at_once(backup):
+    client, stubber = backup
+    expect_pages(stubber, [])
+    assert run(client) == {"IsComplete": True}
+
+
+def test_a_vault_that_no_longer_exists_is_complete(backup):
+    client, stubber = backup
+    stubber.add_client_error(
+        "list_recovery_points_by_backup_vault",
+        service_error_code="ResourceNotFoundException",
+        service_message=f"Backup vault {VAULT} does not exist",
+        http_status_code=400,
+        expected_params={"BackupVaultName": VAULT},
+    )
+    assert run(client) == {"IsComplete": True}
+
+
+def test_a_recovery_point_gone_before_its_deletion_is_fine(backup):
+    client, stubber = backup
+    expect_pages(stubber, [point(1)])
+    expect_delete_error(stubber, 1, "ResourceNotFoundException", "Recovery point not found")
+    assert run(client) == {"IsComplete": True}
+
+
+def test_a_recovery_point_still_being_created_is_retried_later(backup):
+    client, stubber = backup
+    expect_pages(stubber, [point(1, status="CREATING")])
+    expect_delete_error(
+        stubber, 1, "InvalidResourceStateException", "The backup job is still running"
+    )
+    assert run(client) == {"IsComplete": False}
+
+
+def test_a_failed_deletion_names_the_recovery_point_and_why(backup):
+    client, stubber = backup
+    expect_pages(stubber, [point(1), point(2)])
+    expect_delete(stubber, 1)
+    expect_delete_error(
+        stubber, 2, "InvalidRequestException", "Recovery point is protected by a vault lock"
+    )
+    with pytest.raises(handler.PurgeError) as failure:
+        run(client)
+    message = str(failure.value)
+    assert point_arn(2) in message, "the message must name the recovery point"
+    assert "InvalidRequestException: Recovery point is protected by a vault lock" in message
+    assert VAULT in message
+
+
+def test_recovery_points_left_at_the_deadline_fail_with_their_status(backup):
+    client, stubber = backup
+    expect_pages(stubber, [point(1, status="EXPIRED", message="Insufficient permissions")])
+    expect_delete(stubber, 1)  # accepted, but AWS Backup leaves it EXPIRED again
+    late = delete_event(deadline=STARTED - 1)
+    with pytest.raises(handler.PurgeError) as failure:
+        run(client, late)
+    assert f"{point_arn(1)} (EXPIRED: Insufficient permissions)" in str(failure.value)
+
+
+def test_other_listing_errors_are_not_swallowed(backup):
+    client, stubber = backup
+    stubber.add_client_error(
+        "list_recovery_points_by_backup_vault",
+        service_error_code="AccessDeniedException",
+        service_message="not authorized",
+        http_status_code=403,
+        expected_params={"BackupVaultName": VAULT},
+    )
+    with pytest.raises(Exception, match="AccessDeniedException"):
+        run(client)
