@@ -3,9 +3,24 @@
 (Not named `constructs/`: a package of that name would shadow the `constructs` library.)
 """
 
-from lab_constructs.buckets import LabBucket
+from lab_constructs.backup_vault import LabBackupVault
+from lab_constructs.buckets import LabBucket, LabWebsiteBucket
+from lab_constructs.database import LabMysql
 from lab_constructs.files import LabFiles
 from lab_constructs.keys import LabKey
 from lab_constructs.nag import acknowledge
+from lab_constructs.network import LabVpc
+from lab_constructs.tables import LabTable, LabTableItem
 
-__all__ = ["LabBucket", "LabFiles", "LabKey", "acknowledge"]
+__all__ = [
+    "LabBackupVault",
+    "LabBucket",
+    "LabFiles",
+    "LabKey",
+    "LabMysql",
+    "LabTable",
+    "LabTableItem",
+    "LabVpc",
+    "LabWebsiteBucket",
+    "acknowledge",
+]
