@@ -1,0 +1,5 @@
+"""`python -m labcheck`."""
+
+from labcheck.cli import main
+
+raise SystemExit(main())

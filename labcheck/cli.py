@@ -1,0 +1,115 @@
+"""`python -m labcheck <LabId>`: does what runs in the account do what the lab asks?
+
+Exit code 0: every objective met; 1: some not met; 2: the check could not run (credentials,
+region, stack, permissions, usage), with one line saying why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from course.config import ContextError, LabSettings
+from labcheck import backup, dynamodb_users, rds_mysql, s3_lifecycle, s3_website
+from labcheck.aws import Aws, CheckError, HttpGet, explain, http_get, stack_outputs
+from labcheck.core import Lab, Report, run
+
+LABS: dict[str, Lab] = {
+    lab.lab_id: lab
+    for lab in (s3_lifecycle.LAB, s3_website.LAB, rds_mysql.LAB, dynamodb_users.LAB, backup.LAB)
+}
+OPTIONS = {name.key: name for lab in LABS.values() for name in lab.names if name.option}
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m labcheck",
+        description="Check a build of a lab (the course's stack, or your own) against the lab's"
+        " objectives. Read-only: see labs/labcheck-policy.json.",
+    )
+    parser.add_argument("lab", choices=LABS, help="the lab's id")
+    parser.add_argument("--participant", help="whose stack (<participant>-<LabId>)")
+    parser.add_argument("--region", help="AWS region (default: your AWS configuration)")
+    parser.add_argument("--profile", help="AWS profile (default: your AWS configuration)")
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    own = parser.add_argument_group(
+        "a build of your own", "name its resources instead of reading the lab's stack"
+    )
+    for name in OPTIONS.values():
+        own.add_argument(name.flag, dest=name.key, metavar="NAME")
+    return parser
+
+
+def resource_names(
+    lab: Lab, args: argparse.Namespace, aws: Aws, participant: str | None
+) -> dict[str, str | None]:
+    """The lab's resource names: from the options if any is given, else from its stack."""
+    given = {key: getattr(args, key) for key in OPTIONS if getattr(args, key)}
+    accepted = {name.key for name in lab.names if name.option}
+    if set(given) - accepted:
+        flags = " ".join(OPTIONS[key].flag for key in sorted(accepted))
+        wrong = " ".join(OPTIONS[key].flag for key in sorted(set(given) - accepted))
+        raise CheckError(f"{lab.lab_id} takes {flags}, not {wrong}")
+    required = [name for name in lab.names if name.option and name.required]
+    if given:
+        missing = [name.flag for name in required if name.key not in given]
+        if missing:
+            raise CheckError(f"to check a build of your own, also pass {' and '.join(missing)}")
+        return {name.key: given.get(name.key) for name in lab.names}
+    own_build = " ".join(f"{name.flag} NAME" for name in required)
+    outputs = stack_outputs(aws, lab.lab_id, participant, own_build)
+    names = {name.key: outputs.get(name.output) if name.output else None for name in lab.names}
+    lost = [
+        name.output for name in lab.names if name.output and name.required and not names[name.key]
+    ]
+    if lost:
+        raise CheckError(
+            f"the stack of {lab.lab_id} has no output {', '.join(lost)}: redeploy it with the"
+            f" current code (`npx cdk deploy {lab.lab_id}`)"
+        )
+    return names
+
+
+def _known_regions(session: boto3.Session) -> set[str]:
+    return {
+        region
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("cloudformation", partition_name=partition)
+    }
+
+
+def check(args: argparse.Namespace, get: HttpGet) -> Report:
+    """Run the lab's checks as `args` ask; raises what `explain` turns into one line."""
+    try:
+        participant = LabSettings.from_context({"participant": args.participant}.get).participant
+    except ContextError as error:
+        raise CheckError(str(error).replace("invalid context ", "invalid ", 1)) from None
+    session = boto3.Session(profile_name=args.profile, region_name=args.region)
+    if not session.region_name:
+        raise CheckError("no AWS region: pass --region (e.g. --region eu-west-1) or set AWS_REGION")
+    if session.region_name not in _known_regions(session):
+        raise CheckError(f"unknown region {session.region_name!r}: use a code like eu-west-1")
+    aws = Aws(session, get)
+    lab = LABS[args.lab]
+    names = resource_names(lab, args, aws, participant)
+    results = run(lab.objectives, lab.connect(aws, names, participant))
+    return Report(lab.lab_id, aws.region, names, results)
+
+
+def main(argv: Sequence[str] | None = None, *, get: HttpGet = http_get) -> int:
+    args = parser().parse_args(argv)
+    try:
+        report = check(args, get)
+    except (CheckError, BotoCoreError, ClientError) as error:
+        message = explain(error)
+        print(f"labcheck: {message}", file=sys.stderr)
+        if args.json:
+            print(json.dumps({"lab": args.lab, "error": message}))
+        return 2
+    print(report.json() if args.json else report.text())
+    return 0 if report.passed else 1

@@ -1,0 +1,165 @@
+"""labcheck: the objective runner and report, and the helpers every labcheck test module uses.
+
+The lab modules (`test_labcheck_<lab>.py`) build each lab in moto (in-process, no network):
+correctly -> every objective passes; broken in one way -> exactly that objective fails.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from labcheck.aws import Aws, HttpGet
+from labcheck.core import Kind, Lab, Objective, Report, Result, Status, run
+
+REGION = "eu-west-1"
+JUDGED_OK = (Status.PASS, Status.INFO)
+
+
+def fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dummy credentials and region from the environment only: no real profile is read."""
+    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@contextmanager
+def fake_account(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
+    """A moto account; the session is the one tests build labs with (not the checker's)."""
+    fake_credentials(monkeypatch)
+    with mock_aws():
+        yield boto3.Session(region_name=REGION)
+
+
+def checker(get: HttpGet | None = None) -> Aws:
+    """What labcheck reads the account with: its own session and clients."""
+    return Aws(boto3.Session(region_name=REGION), **({"get": get} if get else {}))
+
+
+class StubbedCalls:
+    """A client whose `operations` answer from botocore's Stubber and every other call from
+    moto: for the few calls moto does not implement (each use says which and why)."""
+
+    def __init__(self, aws: Aws, service: str, operations: set[str]) -> None:
+        self._moto = aws.client(service)
+        self._stubbed = aws.session.client(service)
+        self.stubber = Stubber(self._stubbed)
+        self.stubber.activate()
+        self._operations = operations
+        aws.clients[service] = self
+
+    def __getattr__(self, name: str):
+        return getattr(self._stubbed if name in self._operations else self._moto, name)
+
+
+def results(lab: Lab, aws: Aws, names: dict, participant: str | None = None) -> dict:
+    """Each objective's result by its description."""
+    found = run(lab.objectives, lab.connect(aws, names, participant))
+    return {result.description: result for result in found}
+
+
+def judged(lab: Lab) -> list[Objective]:
+    return [objective for objective in lab.objectives if objective.kind is not Kind.INFO]
+
+
+def assert_all_met(found: dict[str, Result]) -> None:
+    unmet = {d: (r.status, r.detail) for d, r in found.items() if r.status not in JUDGED_OK}
+    assert not unmet, f"a correct build must meet every objective, not: {unmet}"
+
+
+def assert_only_fails(lab: Lab, found: dict[str, Result], objective: Objective) -> None:
+    """Exactly `objective` is not met (objectives after a failed gate are skipped), and its
+    result carries what was found and the objective's hint."""
+    expected = {
+        objective.description: Status.WARN if objective.kind is Kind.ADVICE else Status.FAIL
+    }
+    if objective.gate:
+        later = lab.objectives[lab.objectives.index(objective) + 1 :]
+        expected |= {o.description: Status.SKIP for o in later if o.kind is not Kind.INFO}
+    unmet = {d: r.status for d, r in found.items() if r.status not in JUDGED_OK}
+    assert unmet == expected, f"breaking {objective.description!r} must fail it alone: {unmet}"
+    result = found[objective.description]
+    assert result.detail, "a failed objective says what was found"
+    assert result.hint == objective.hint != "", "a failed objective carries its hint"
+
+
+def assert_every_objective_broken(lab: Lab, breaks: dict) -> None:
+    assert set(breaks) == {o.description for o in judged(lab)}, (
+        "every objective needs a build broken in just that way"
+    )
+
+
+# --- the runner and the report ----------------------------------------------------------------
+
+
+def _met(_build) -> None:
+    return None
+
+
+def _unmet(_build) -> str:
+    return "found something else"
+
+
+def _boom(_build) -> str:
+    raise AssertionError("objectives after a failed gate must not be checked")
+
+
+def test_objectives_after_a_failed_gate_are_skipped_not_checked():
+    objectives = (
+        Objective("it exists", _unmet, "create it", gate=True),
+        Objective("it is right", _boom, "fix it"),
+        Objective("about it", _boom, kind=Kind.INFO),
+    )
+    statuses = [result.status for result in run(objectives, build=None)]
+    assert statuses == [Status.FAIL, Status.SKIP]
+
+
+def test_advice_warns_without_failing_and_info_is_not_counted():
+    objectives = (
+        Objective("required", _met),
+        Objective("advised", _unmet, "consider it", kind=Kind.ADVICE),
+        Objective("about it", lambda _build: "3 recovery points", kind=Kind.INFO),
+    )
+    report = Report("LabX", REGION, {"bucket": "b"}, run(objectives, build=None))
+    assert report.passed
+    assert report.summary() == "1/1 objectives met, 1 warning"
+
+
+def test_text_report_has_one_line_per_objective_with_hint_and_a_summary():
+    objectives = (
+        Objective("The bucket exists", _met),
+        Objective("Objects move to Glacier", _unmet, "choose Glacier Flexible Retrieval"),
+    )
+    report = Report("LabX", REGION, {"bucket": "b"}, run(objectives, build=None))
+    assert report.text().splitlines() == [
+        f"LabX in {REGION}: bucket b",
+        "PASS  The bucket exists",
+        "FAIL  Objects move to Glacier",
+        "      found: found something else",
+        "      hint: choose Glacier Flexible Retrieval",
+        "1/2 objectives met",
+    ]
+    assert not report.passed
+
+
+def test_json_report_holds_the_same_results():
+    objectives = (Objective("A", _met), Objective("B", _unmet, "hint B"))
+    document = json.loads(Report("LabX", REGION, {"bucket": "b"}, run(objectives, None)).json())
+    assert document["objectives"][1] == {
+        "status": "FAIL",
+        "description": "B",
+        "detail": "found something else",
+        "hint": "hint B",
+    }
+    assert (document["met"], document["total"], document["passed"]) == (1, 2, False)

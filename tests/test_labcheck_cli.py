@@ -1,0 +1,204 @@
+"""labcheck's command line: finding the lab's stack, naming a build of one's own, exit codes, and
+one clear line (exit code 2, no traceback) for every error a student can run into."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ClientError
+
+from labcheck.aws import PERMISSIONS, explain
+from labcheck.cli import LABS, main
+from stacks import LABS as LAB_STACKS
+from tests.test_labcheck import REGION, fake_account, fake_credentials
+from tests.test_labcheck_rds_mysql import CORRECT, INSTANCE
+
+DEPLOYED = ["LabRdsMysql", "--participant", "ana", "--region", REGION]
+
+
+def create_stack(session, name: str, outputs: dict[str, str]) -> None:
+    """A stack with the lab's outputs (its resources are built by the test itself)."""
+    template = {
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {key: {"Value": value} for key, value in outputs.items()},
+    }
+    session.client("cloudformation").create_stack(StackName=name, TemplateBody=json.dumps(template))
+
+
+@pytest.fixture
+def deployed(monkeypatch):
+    """LabRdsMysql deployed for participant ana (moto implements every call it checks)."""
+    with fake_account(monkeypatch) as session:
+        session.client("rds").create_db_instance(
+            DBInstanceIdentifier=INSTANCE,
+            MasterUsername="admin",
+            MasterUserPassword="x" * 12,
+            **CORRECT,
+        )
+        create_stack(session, "ana-LabRdsMysql", {"DbInstanceId": INSTANCE})
+        yield session
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def test_finds_the_participants_stack_and_reports_each_objective(deployed, capsys):
+    code, out, _ = run_cli(capsys, *DEPLOYED)
+    lines = out.splitlines()
+    assert lines[0] == f"LabRdsMysql in {REGION}: db_instance {INSTANCE}"
+    assert "PASS  The engine is MySQL" in lines
+    assert lines[-1] == "8/8 objectives met"
+    assert code == 0
+
+
+def test_json_prints_one_document(deployed, capsys):
+    code, out, _ = run_cli(capsys, *DEPLOYED, "--json")
+    document = json.loads(out)
+    assert (document["lab"], document["met"], document["total"], code) == ("LabRdsMysql", 8, 8, 0)
+
+
+def test_an_objective_not_met_exits_1(deployed, capsys):
+    deployed.client("rds").modify_db_instance(DBInstanceIdentifier=INSTANCE, MultiAZ=False)
+    code, out, _ = run_cli(capsys, *DEPLOYED)
+    assert "FAIL  Multi-AZ is on (a standby in a second Availability Zone)" in out
+    assert out.splitlines()[-1] == "7/8 objectives met"
+    assert code == 1
+
+
+def test_a_build_of_ones_own_is_named_by_option(deployed, capsys):
+    code, out, _ = run_cli(capsys, "LabRdsMysql", "--db-instance", INSTANCE, "--region", REGION)
+    assert (code, out.splitlines()[-1]) == (0, "8/8 objectives met")
+
+
+def test_a_lab_not_deployed_says_how_to_deploy_it(deployed, capsys):
+    code, out, err = run_cli(capsys, "LabS3Website", "--participant", "ana", "--region", REGION)
+    assert err.startswith(
+        f"labcheck: LabS3Website is not deployed for participant ana in {REGION}"
+        " (no stack ana-LabS3Website) — deploy it with"
+        " `npx cdk deploy LabS3Website -c participant=ana`"
+    )
+    assert "--bucket NAME" in err
+    assert (code, out) == (2, "")
+
+
+def test_a_stack_without_the_output_says_to_redeploy(deployed, capsys):
+    create_stack(deployed, "LabBackup", {"VaultName": "v"})
+    code, _, err = run_cli(capsys, "LabBackup", "--region", REGION)
+    assert (code, err.strip()) == (
+        2,
+        "labcheck: the stack of LabBackup has no output PlanId: redeploy it with the current"
+        " code (`npx cdk deploy LabBackup`)",
+    )
+
+
+def test_no_credentials(monkeypatch, capsys):
+    fake_credentials(monkeypatch)
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    code, _, err = run_cli(capsys, *DEPLOYED)
+    assert code == 2
+    assert err.startswith("labcheck: no AWS credentials found — configure them")
+
+
+def test_no_region(monkeypatch, capsys):
+    fake_credentials(monkeypatch)
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    code, _, err = run_cli(capsys, "LabRdsMysql")
+    assert (code, err.strip()) == (
+        2,
+        "labcheck: no AWS region: pass --region (e.g. --region eu-west-1) or set AWS_REGION",
+    )
+
+
+def test_wrong_region(monkeypatch, capsys):
+    fake_credentials(monkeypatch)
+    code, _, err = run_cli(capsys, "LabRdsMysql", "--region", "eu-west-9")
+    assert (code, err.strip()) == (
+        2,
+        "labcheck: unknown region 'eu-west-9': use a code like eu-west-1",
+    )
+
+
+def test_access_denied_names_the_missing_permission(deployed, monkeypatch, capsys):
+    def deny(**_kwargs):
+        body = {"Error": {"Code": "AccessDenied", "Message": "not authorized"}}
+        return AWSResponse(None, 403, {}, None), body
+
+    real_session = boto3.Session
+
+    def session(**kwargs):
+        denied = real_session(**kwargs)
+        denied.events.register("before-call.rds.DescribeDBInstances", deny)
+        return denied
+
+    monkeypatch.setattr("labcheck.cli.boto3.Session", session)
+    code, _, err = run_cli(capsys, *DEPLOYED)
+    assert (code, err.strip()) == (
+        2,
+        "labcheck: access denied: DescribeDBInstances needs rds:DescribeDBInstances — attach"
+        " labs/labcheck-policy.json (read-only) to your user or role",
+    )
+
+
+@pytest.mark.parametrize(("service_operation", "action"), PERMISSIONS.items())
+def test_access_denied_names_the_action_of_every_operation(service_operation, action):
+    _, operation = service_operation
+    error = ClientError({"Error": {"Code": "AccessDenied", "Message": ""}}, operation)
+    assert f"{operation} needs {action} —" in explain(error)
+
+
+def test_rejected_credentials_are_explained():
+    error = ClientError({"Error": {"Code": "ExpiredToken", "Message": ""}}, "DescribeStacks")
+    assert explain(error) == (
+        "your AWS credentials were rejected (ExpiredToken) — refresh them and try again"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["LabRdsMysql", "--participant", "Ana"], "labcheck: invalid participant='Ana': use 1-20"),
+        (
+            ["LabS3Lifecycle", "--table", "Users"],
+            "labcheck: LabS3Lifecycle takes --bucket, not --table",
+        ),
+        (["LabBackup", "--vault", "v"], "labcheck: to check a build of your own, also pass --plan"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(monkeypatch, capsys, argv, message):
+    fake_credentials(monkeypatch)
+    code, _, err = run_cli(capsys, *argv)
+    assert (code, err.count("\n")) == (2, 1)
+    assert err.startswith(message)
+
+
+def test_an_unknown_lab_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["LabNope"])
+    assert exit_.value.code == 2
+
+
+@pytest.mark.parametrize("stack", LAB_STACKS, ids=lambda stack: stack.lab_id)
+def test_every_lab_stack_has_a_check_and_the_outputs_it_reads(synth, stack):
+    assert stack.lab_id in LABS, f"labcheck has no objectives for {stack.lab_id}"
+    outputs = synth.template(stack.lab_id).get("Outputs", {})
+    read = [name.output for name in LABS[stack.lab_id].names if name.output]
+    assert set(read) <= set(outputs), f"{stack.lab_id} must output {read} for labcheck"
+
+
+def test_make_check_runs_labcheck_for_the_lab_and_participant():
+    dry_run = subprocess.run(
+        ["make", "-n", "check", "LAB=LabS3Lifecycle", "PARTICIPANT=ana"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert ".venv/bin/python -m labcheck LabS3Lifecycle --participant ana" in dry_run.stdout

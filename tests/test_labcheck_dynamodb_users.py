@@ -1,0 +1,123 @@
+"""labcheck LabDynamoDbUsers: a correct build meets every objective; each break fails just one."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from labcheck.dynamodb_users import LAB, SEED_ITEM
+from tests.test_labcheck import (
+    assert_all_met,
+    assert_every_objective_broken,
+    assert_only_fails,
+    checker,
+    fake_account,
+    judged,
+    results,
+)
+
+TABLE = "ana-Users"
+INDEX = "name-index"
+EMAIL = json.loads(SEED_ITEM.read_text())["email"]["S"]
+JOHN_DOE = {
+    "email": {"S": EMAIL},
+    "name": {"S": "John Doe"},
+    "age": {"N": "30"},
+    "hobbies": {"L": [{"S": "coding"}, {"S": "party"}]},
+}
+JANE = {"email": {"S": "jane@example.com"}, "name": {"S": "Jane Roe"}, "age": {"N": "41"}}
+
+
+def lab_results(
+    session,
+    aws=None,
+    *,
+    table=True,
+    key="email",
+    billing="PAY_PER_REQUEST",
+    item=JOHN_DOE,
+    index_keys=("name",),
+    projection="ALL",
+    index_name=INDEX,
+):
+    """Create the table in moto as a student would (with the given mistakes) and check it."""
+    ddb = session.client("dynamodb")
+    if table:
+        attributes = {key, *index_keys}
+        capacity = {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
+        provisioned = {"ProvisionedThroughput": capacity} if billing == "PROVISIONED" else {}
+        ddb.create_table(
+            TableName=TABLE,
+            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in attributes],
+            BillingMode=billing,
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": index_name,
+                    "KeySchema": [
+                        {"AttributeName": a, "KeyType": t}
+                        for a, t in zip(index_keys, ("HASH", "RANGE"), strict=False)
+                    ],
+                    "Projection": {"ProjectionType": projection},
+                    **provisioned,
+                }
+            ],
+            **provisioned,
+        )
+        for user in (item, JANE):
+            ddb.put_item(TableName=TABLE, Item={key: user["email"], **user})
+    return results(LAB, aws or checker(), {"table": TABLE, "index": INDEX})
+
+
+BREAKS = {
+    "The Users table exists": {"table": False},
+    "The partition key is email (String), with no sort key": {"key": "userId"},
+    "Capacity mode is on-demand": {"billing": "PROVISIONED"},
+    "An item named John Doe, age 30 (a Number), hobbies including coding and party": {
+        "item": {**JOHN_DOE, "age": {"S": "30"}}
+    },
+    "A global secondary index on the name, projecting ALL attributes, is active": {
+        "projection": "KEYS_ONLY"
+    },
+    # The index is on `name`, but this student stored the name as `fullName`.
+    "Querying the index for 'John Doe' returns John Doe": {
+        "item": {k if k != "name" else "fullName": v for k, v in JOHN_DOE.items()}
+    },
+}
+
+
+@pytest.fixture
+def account(monkeypatch):
+    with fake_account(monkeypatch) as session:
+        yield session
+
+
+def test_correct_build_meets_every_objective(account):
+    assert_all_met(lab_results(account))
+
+
+def test_every_objective_has_a_broken_build():
+    assert_every_objective_broken(LAB, BREAKS)
+
+
+@pytest.mark.parametrize("objective", judged(LAB), ids=lambda o: o.description[:40])
+def test_a_build_broken_in_one_way_fails_exactly_that_objective(account, objective):
+    assert_only_fails(LAB, lab_results(account, **BREAKS[objective.description]), objective)
+
+
+def test_an_index_on_last_and_first_name_is_discovered_and_queried(account):
+    split = {k: v for k, v in JOHN_DOE.items() if k != "name"}
+    split |= {"lastName": {"S": "Doe"}, "firstName": {"S": "John"}}
+    assert_all_met(lab_results(account, item=split, index_keys=("lastName", "firstName")))
+
+
+def test_a_hand_built_table_finds_its_index_without_a_name(account):
+    lab_results(account, index_name="ByName")
+    assert_all_met(results(LAB, checker(), {"table": TABLE, "index": None}))
+
+
+def test_missing_hobbies_are_named(account):
+    item = {**JOHN_DOE, "hobbies": {"L": [{"S": "coding"}]}}
+    found = lab_results(account, item=item)
+    assert found[LAB.objectives[3].description].detail == "hobbies are ['coding']"

@@ -1,0 +1,83 @@
+"""labcheck is read-only and labs/labcheck-policy.json is exactly what it needs.
+
+Every lab's checks run against moto with a hook on botocore's `before-parameter-build` event
+(emitted for every call, also those the Stubber answers, whose `before-call` handler would stop
+the emit before ours) that records each API operation. The recorded operations must be reads,
+each listed in `PERMISSIONS`, and the policy must grant exactly their IAM actions.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+
+from labcheck.aws import PERMISSIONS, POLICY_FILE, Aws, stack_outputs
+from tests import (
+    test_labcheck_backup,
+    test_labcheck_dynamodb_users,
+    test_labcheck_rds_mysql,
+    test_labcheck_s3_lifecycle,
+    test_labcheck_s3_website,
+)
+from tests.test_labcheck import REGION, assert_all_met, fake_account
+from tests.test_labcheck_cli import create_stack
+
+READ_PREFIXES = ("Get", "List", "Describe", "Head", "Query")
+POLICY = Path(__file__).resolve().parent.parent / POLICY_FILE
+LAB_BUILDS = {
+    "LabS3Lifecycle": (test_labcheck_s3_lifecycle.lab_results, {}),
+    "LabS3Website": (test_labcheck_s3_website.lab_results, {}),
+    "LabRdsMysql": (test_labcheck_rds_mysql.lab_results, {}),
+    "LabDynamoDbUsers": (test_labcheck_dynamodb_users.lab_results, {}),
+    "LabBackup": (test_labcheck_backup.lab_results, {}),
+    "LabBackup, plan named by its name": (test_labcheck_backup.lab_results, {"plan_by_name": True}),
+}
+
+
+@pytest.fixture(scope="module")
+def operations() -> set[tuple[str, str]]:
+    """Every (service, operation) labcheck calls while checking each lab and finding a stack."""
+    called: set[tuple[str, str]] = set()
+
+    def record(event_name: str, **_kwargs) -> None:
+        _, service, operation = event_name.split(".")
+        called.add((service, operation))
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for build, options in LAB_BUILDS.values():
+            with fake_account(monkeypatch) as session:
+                recording = boto3.Session(region_name=REGION)
+                recording.events.register("before-parameter-build", record)
+                assert_all_met(build(session, Aws(recording), **options))
+        with fake_account(monkeypatch) as session:
+            create_stack(session, "ana-LabS3Lifecycle", {"BucketName": "b"})
+            recording = boto3.Session(region_name=REGION)
+            recording.events.register("before-parameter-build", record)
+            assert stack_outputs(Aws(recording), "LabS3Lifecycle", "ana", "--bucket NAME")
+    return called
+
+
+def test_labcheck_only_reads(operations):
+    writes = sorted(op for _, op in operations if not op.startswith(READ_PREFIXES))
+    assert not writes, f"labcheck must only Get/List/Describe/Head/Query, not {writes}"
+
+
+def test_every_operation_has_its_iam_action(operations):
+    unlisted = sorted(operations - set(PERMISSIONS))
+    assert not unlisted, f"add these operations and their IAM actions to PERMISSIONS: {unlisted}"
+    unused = sorted(set(PERMISSIONS) - operations)
+    assert not unused, f"PERMISSIONS lists operations labcheck never calls: {unused}"
+
+
+def test_policy_grants_exactly_what_labcheck_needs(operations):
+    policy = json.loads(POLICY.read_text())
+    (statement,) = policy["Statement"]
+    assert (policy["Version"], statement["Effect"]) == ("2012-10-17", "Allow")
+    needed = {PERMISSIONS[operation] for operation in operations}
+    granted = set(statement["Action"])
+    assert granted >= needed, f"{POLICY_FILE} lacks {sorted(needed - granted)}"
+    assert granted <= needed, f"{POLICY_FILE} grants more than needed: {sorted(granted - needed)}"
+    assert all(not action.endswith("*") for action in granted), "no wildcard actions"

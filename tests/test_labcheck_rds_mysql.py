@@ -1,0 +1,100 @@
+"""labcheck LabRdsMysql: a correct build meets every objective; each break fails just one."""
+
+from __future__ import annotations
+
+import pytest
+
+from labcheck.rds_mysql import LAB
+from tests.test_labcheck import (
+    assert_all_met,
+    assert_every_objective_broken,
+    assert_only_fails,
+    checker,
+    fake_account,
+    judged,
+    results,
+)
+
+INSTANCE = "ana-lab-mysql"
+CORRECT = {
+    "Engine": "mysql",
+    "DBInstanceClass": "db.t3.micro",
+    "AllocatedStorage": 20,
+    "MaxAllocatedStorage": 50,
+    "MultiAZ": True,
+    "StorageEncrypted": True,
+    "EnableIAMDatabaseAuthentication": True,
+    "MonitoringInterval": 60,
+    "MonitoringRoleArn": "arn:aws:iam::123456789012:role/rds-monitoring",
+}
+
+
+def lab_results(session, aws=None, *, exists=True, stopped=False, **changes):
+    """Create the instance in moto as a student would (with the given mistakes) and check it."""
+    rds = session.client("rds")
+    if exists:
+        settings = {k: v for k, v in (CORRECT | changes).items() if v is not None}
+        rds.create_db_instance(
+            DBInstanceIdentifier=INSTANCE,
+            MasterUsername="admin",
+            MasterUserPassword="not-a-real-password",
+            **settings,
+        )
+    if stopped:
+        rds.stop_db_instance(DBInstanceIdentifier=INSTANCE)
+    return results(LAB, aws or checker(), {"db_instance": INSTANCE})
+
+
+BREAKS = {
+    "The DB instance exists": {"exists": False},
+    "The engine is MySQL": {"Engine": "postgres"},
+    "Multi-AZ is on (a standby in a second Availability Zone)": {"MultiAZ": False},
+    "Storage is encrypted": {"StorageEncrypted": False},
+    "IAM database authentication is on": {"EnableIAMDatabaseAuthentication": False},
+    "The instance class is db.t3.medium or smaller": {"DBInstanceClass": "db.m5.large"},
+    "20-50 GB of storage, with storage autoscaling (a maximum storage set)": {
+        "MaxAllocatedStorage": None
+    },
+    "The instance is available": {"stopped": True},
+}
+
+
+@pytest.fixture
+def account(monkeypatch):
+    with fake_account(monkeypatch) as session:
+        yield session
+
+
+def test_correct_build_meets_every_objective(account):
+    found = lab_results(account)
+    assert_all_met(found)
+    assert found["Read replica"].detail == "no read replica"
+    assert found["Monitoring"].detail == "Enhanced Monitoring every 60 s; Database Insights off"
+
+
+def test_every_objective_has_a_broken_build():
+    assert_every_objective_broken(LAB, BREAKS)
+
+
+@pytest.mark.parametrize("objective", judged(LAB), ids=lambda o: o.description[:40])
+def test_a_build_broken_in_one_way_fails_exactly_that_objective(account, objective):
+    assert_only_fails(LAB, lab_results(account, **BREAKS[objective.description]), objective)
+
+
+def test_every_class_the_sheet_allows_passes(account):
+    found = lab_results(account, DBInstanceClass="db.t4g.medium")
+    assert found["The instance class is db.t3.medium or smaller"].status == "PASS"
+
+
+def test_too_much_storage_is_named(account):
+    found = lab_results(account, AllocatedStorage=100, MaxAllocatedStorage=200)
+    assert found[LAB.objectives[6].description].detail == "100 GB allocated"
+
+
+def test_a_read_replica_is_reported(account):
+    lab_results(account)
+    account.client("rds").create_db_instance_read_replica(
+        DBInstanceIdentifier=f"{INSTANCE}-replica", SourceDBInstanceIdentifier=INSTANCE
+    )
+    found = results(LAB, checker(), {"db_instance": INSTANCE})
+    assert found["Read replica"].detail == f"read replicas: {INSTANCE}-replica"

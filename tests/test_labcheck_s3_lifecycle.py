@@ -1,0 +1,134 @@
+"""labcheck LabS3Lifecycle: a correct build meets every objective; each break fails just one."""
+
+from __future__ import annotations
+
+import pytest
+
+from labcheck.s3_lifecycle import LAB, SMALL_OBJECTS_TOO
+from tests.test_labcheck import (
+    REGION,
+    StubbedCalls,
+    assert_all_met,
+    assert_every_objective_broken,
+    assert_only_fails,
+    checker,
+    fake_account,
+    judged,
+    results,
+)
+
+BUCKET = "ana-lab-lifecycle"
+RULE = {
+    "ID": "GlacierAfter30DaysExpireAfter365Days",
+    "Status": "Enabled",
+    "Filter": {},
+    "Transitions": [{"Days": 30, "StorageClass": "GLACIER"}],
+    "Expiration": {"Days": 365},
+}
+ALL_BLOCKED = dict.fromkeys(
+    ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True
+)
+
+
+def lab_results(
+    session,
+    aws=None,
+    *,
+    bucket=True,
+    rule=RULE,
+    min_size=SMALL_OBJECTS_TOO,
+    test_file=True,
+    blocked=ALL_BLOCKED,
+):
+    """Build the lab in moto as a student would (with the given mistakes) and check it."""
+    s3 = session.client("s3")
+    if bucket:
+        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.put_bucket_lifecycle_configuration(
+            Bucket=BUCKET,
+            LifecycleConfiguration={"Rules": [rule]},
+            TransitionDefaultMinimumObjectSize=min_size,
+        )
+        s3.put_public_access_block(Bucket=BUCKET, PublicAccessBlockConfiguration=blocked)
+        if test_file:
+            s3.put_object(Bucket=BUCKET, Key="test.txt", Body=b"hello")
+    aws = aws or checker()
+    if bucket:
+        # moto ignores TransitionDefaultMinimumObjectSize (it always answers 128K), so
+        # GetBucketLifecycleConfiguration alone is stubbed: moto's rules plus the setting put.
+        stubbed = StubbedCalls(aws, "s3", {"get_bucket_lifecycle_configuration"})
+        lifecycle = s3.get_bucket_lifecycle_configuration(Bucket=BUCKET)
+        stubbed.stubber.add_response(
+            "get_bucket_lifecycle_configuration",
+            {"Rules": lifecycle["Rules"], "TransitionDefaultMinimumObjectSize": min_size},
+            {"Bucket": BUCKET},
+        )
+    return results(LAB, aws, {"bucket": BUCKET})
+
+
+def _rule(**changes):
+    return {**RULE, **changes}
+
+
+BREAKS = {
+    "The bucket exists": {"bucket": False},
+    "A lifecycle rule moves current objects to S3 Glacier Flexible Retrieval 30 days after"
+    " creation": {"rule": _rule(Transitions=[{"Days": 30, "StorageClass": "GLACIER_IR"}])},
+    "The rule expires current objects 365 days after creation": {
+        "rule": _rule(Expiration={"Days": 30})
+    },
+    "The rule is enabled and applies to all objects in the bucket": {
+        "rule": _rule(Filter={"Prefix": "logs/"})
+    },
+    "Objects smaller than 128 KB (like test.txt) are transitioned too": {
+        "min_size": "all_storage_classes_128K"
+    },
+    "test.txt is in the bucket": {"test_file": False},
+    "All public access to the bucket is blocked": {
+        "blocked": {**ALL_BLOCKED, "RestrictPublicBuckets": False}
+    },
+}
+
+
+@pytest.fixture
+def account(monkeypatch):
+    with fake_account(monkeypatch) as session:
+        yield session
+
+
+def test_correct_build_meets_every_objective(account):
+    assert_all_met(lab_results(account))
+
+
+def test_every_objective_has_a_broken_build():
+    assert_every_objective_broken(LAB, BREAKS)
+
+
+@pytest.mark.parametrize("objective", judged(LAB), ids=lambda o: o.description[:40])
+def test_a_build_broken_in_one_way_fails_exactly_that_objective(account, objective):
+    assert_only_fails(LAB, lab_results(account, **BREAKS[objective.description]), objective)
+
+
+def test_wrong_storage_class_is_named_against_the_labs(account):
+    found = lab_results(account, **BREAKS[LAB.objectives[1].description])
+    assert found[LAB.objectives[1].description].detail == (
+        "the rule transitions to GLACIER_IR (Instant Retrieval);"
+        " the lab asks for Glacier Flexible Retrieval (GLACIER)"
+    )
+
+
+def test_wrong_number_of_days_is_named(account):
+    found = lab_results(account, rule=_rule(Transitions=[{"Days": 60, "StorageClass": "GLACIER"}]))
+    assert "after 60 days; the lab asks for 30" in found[LAB.objectives[1].description].detail
+
+
+def test_a_disabled_rule_fails_the_enabled_objective(account):
+    found = lab_results(account, rule=_rule(Status="Disabled"))
+    assert found[LAB.objectives[3].description].detail == (
+        "rule 'GlacierAfter30DaysExpireAfter365Days' is Disabled"
+    )
+
+
+def test_a_legacy_empty_prefix_covers_the_whole_bucket(account):
+    legacy = {k: v for k, v in RULE.items() if k != "Filter"} | {"Prefix": ""}
+    assert_all_met(lab_results(account, rule=legacy))
