@@ -9,6 +9,7 @@ from aws_cdk import CfnOutput, Stack, Tags
 from constructs import Construct
 
 from course.config import LabSettings
+from lab_constructs.expiry import StackExpiry
 
 COURSE_TAG = "storage-and-data"
 MANAGED_BY_TAG = "course-labs-cdk"
@@ -39,6 +40,9 @@ class LabStack(Stack):
             tags["participant"] = settings.participant
         for key, value in tags.items():
             Tags.of(self).add(key, value)
+        if settings.expires_in_hours:  # -c expires_in_hours=N: the stack deletes itself
+            expiry = StackExpiry(self, "Expiry", expires_in_hours=settings.expires_in_hours)
+            self.output("ExpiresAt", expiry.expires_at_text, "When this lab deletes itself (UTC)")
 
     @property
     def lab_dir(self) -> Path:
