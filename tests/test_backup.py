@@ -188,26 +188,8 @@ def test_backup_role_is_assumed_by_aws_backup_only(template, backup_role_id):
     }
 
 
-def acknowledgements(synth) -> dict[str, dict[str, str]]:
-    """{construct path: {rule: reason}} of this lab, from the assembly's metadata file.
-
-    (Read here because CDK 2.275 names that file `additionalMetadataFile` in the manifest.)
-    """
-    properties = synth.stacks[LAB]
-    metadata_file = properties.get("additionalMetadataFile") or properties["properties"].get(
-        "metadataFile"
-    )
-    metadata = json.loads((synth.outdir / metadata_file).read_text())
-    acks: dict[str, dict[str, str]] = {}
-    for path, entries in metadata.items():
-        for entry in entries:
-            if entry["type"] == "aws:cdk:acknowledged-rules":
-                acks.setdefault(path.lstrip("/"), {}).update(entry["data"])
-    return acks
-
-
 def test_managed_policies_of_the_backup_role_are_acknowledged_with_a_reason(synth):
-    acks = acknowledgements(synth)[f"{LAB}/BackupRole"]
+    acks = synth.acknowledgements(LAB)[f"{LAB}/BackupRole"]
     assert set(acks) == {
         "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
         f"service-role/{name}]"
@@ -223,7 +205,7 @@ def test_every_acknowledgement_has_a_reason_and_is_used(synth):
         for violation in plugin.get("suppressedViolations", [])
         for construct in violation["violatingConstructs"]
     }
-    acks = acknowledgements(synth)
+    acks = synth.acknowledgements(LAB)
     assert acks, "the lab acknowledges findings of CDK's helpers and the backup role"
     for path, rules in acks.items():
         for rule_id, reason in rules.items():

@@ -1,6 +1,5 @@
 """LabS3Website: each requirement of the lab sheet (issue #4), one test each."""
 
-import json
 from html.parser import HTMLParser
 from typing import ClassVar
 
@@ -310,21 +309,10 @@ def test_outputs_give_the_bucket_name_and_the_website_url(synth, website_bucket)
 # cdk-nag: the public website bucket is acknowledged, nothing else.
 
 
-def _acknowledged(synth) -> dict[str, set[str]]:
-    artifact = synth.stacks[LAB]
-    metadata = json.loads((synth.outdir / artifact["additionalMetadataFile"]).read_text())
-    acks: dict[str, dict[str, str]] = {}
-    for path, entries in metadata.items():
-        for entry in entries:
-            if entry["type"] == "aws:cdk:acknowledged-rules":
-                acks.setdefault(path.lstrip("/"), {}).update(entry["data"])
-    return acks
-
-
 def test_only_the_website_bucket_acknowledges_s3_findings(synth):
     s3_acks = {
         path: {rule.rsplit("-", 1)[-1] for rule in rules if "AwsSolutions-S" in rule}
-        for path, rules in _acknowledged(synth).items()
+        for path, rules in synth.acknowledgements(LAB).items()
     }
     assert {path: rules for path, rules in s3_acks.items() if rules} == {
         f"{WEBSITE_BUCKET_PATH}/Resource": {"S2", "S5", "S10"},
@@ -333,7 +321,7 @@ def test_only_the_website_bucket_acknowledges_s3_findings(synth):
 
 
 def test_website_acknowledgements_give_the_labs_reasons(synth):
-    acks = _acknowledged(synth)
+    acks = synth.acknowledgements(LAB)
     reasons = {
         rule.rsplit("-", 1)[-1]: reason
         for path in (f"{WEBSITE_BUCKET_PATH}/Resource", f"{WEBSITE_BUCKET_PATH}/Policy/Resource")
