@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from aws_cdk import CfnOutput, Stack, Tags
+from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from course.config import LabSettings
 from lab_constructs.expiry import StackExpiry
+from lab_constructs.tagging import apply_tags
 
 COURSE_TAG = "storage-and-data"
 MANAGED_BY_TAG = "course-labs-cdk"
@@ -38,8 +39,7 @@ class LabStack(Stack):
         tags = {"course": COURSE_TAG, "lab": self.lab_id, "managed-by": MANAGED_BY_TAG}
         if settings.participant:
             tags["participant"] = settings.participant
-        for key, value in tags.items():
-            Tags.of(self).add(key, value)
+        apply_tags(self, tags)
         if settings.expires_in_hours:  # -c expires_in_hours=N: the stack deletes itself
             expiry = StackExpiry(self, "Expiry", expires_in_hours=settings.expires_in_hours)
             self.output("ExpiresAt", expiry.expires_at_text, "When this lab deletes itself (UTC)")

@@ -4,9 +4,9 @@ import json
 from functools import cache
 from pathlib import Path
 
-import cfnlint
 import pytest
 from cfnlint.api import lint_file
+from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from stacks import LABS
 from stacks.lab_stack import COURSE_TAG, MANAGED_BY_TAG
@@ -16,7 +16,6 @@ from tests.synth import synthesize
 LAB_IDS = [lab.lab_id for lab in LABS]
 NAG_PLUGIN = "AwsSolutions"
 RETAINING_POLICIES = {"Retain", "Snapshot", "RetainExceptOnCreate"}
-SCHEMAS = Path(cfnlint.__file__).parent / "data" / "schemas" / "providers" / "us_east_1"
 
 
 def test_every_lab_is_synthesized(synth):
@@ -101,11 +100,16 @@ def test_nothing_is_retained_after_destroy(synth, lab_id):
 
 @cache
 def _is_taggable(resource_type: str) -> bool:
-    schema_file = SCHEMAS / (resource_type.lower().replace("::", "-") + ".json")
-    if not schema_file.exists():  # custom resources and the like
+    """Whether CloudFormation's resource schema says the type takes tags (`Tags` property)."""
+    if not resource_type.startswith("AWS::"):  # custom resources
         return False
-    schema = json.loads(schema_file.read_text())
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", resource_type).schema
     return schema.get("tagging", {}).get("taggable", False) and "Tags" in schema["properties"]
+
+
+def test_taggable_types_are_known():
+    assert _is_taggable("AWS::S3::Bucket")
+    assert not _is_taggable("AWS::S3::BucketPolicy")
 
 
 def _tags(resource: dict) -> dict[str, str]:
