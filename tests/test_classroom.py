@@ -201,7 +201,15 @@ def test_every_problem_is_listed_at_once(capsys):
 )
 def test_make_targets_call_the_class_runner(target, expected):
     result = subprocess.run(
-        ["make", "-n", target, f"LAB={LAB}", "PARTICIPANTS=ana ben", *MAKE_OPTIONS],
+        [
+            "make",
+            "--no-print-directory",
+            "-n",
+            target,
+            f"LAB={LAB}",
+            "PARTICIPANTS=ana ben",
+            *MAKE_OPTIONS,
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
