@@ -14,8 +14,14 @@ PY := $(VENV)/bin/python
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 CDK := node_modules/.bin/cdk
+# checkov conflicts with our boto3 pin: it lives in a venv of its own (tests/test_checkov.py),
+# installed for the tests only.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+# pytest-xdist: one worker per core; a test module stays on one worker.
+PARALLEL := -n auto --dist loadfile
 
-.PHONY: setup synth test lint format snapshots clean
+.PHONY: setup synth test lint format snapshots clean bench rehearsal class-up class-down class-status check
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +34,11 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(CHECKOV_STAMP): requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --disable-pip-version-check --quiet -r $<
+	touch $@
+
 setup: $(PY_STAMP) $(NODE_STAMP)
 
 synth: setup
@@ -38,8 +49,18 @@ lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-test: lint
-	$(PY) -m pytest
+# The suite on every core, then the deploy rehearsal.
+test: lint $(CHECKOV_STAMP)
+	$(PY) -m pytest $(PARALLEL)
+	$(PY) -m pytest -m rehearsal
+
+# Deploy and destroy labs with the pinned CDK CLI against a local moto server (about a minute).
+rehearsal: setup
+	$(PY) -m pytest -m rehearsal
+
+# Timings of synth and tests against the floor (an empty CDK app); RUNS=n runs of each.
+bench: setup $(CHECKOV_STAMP)
+	$(PY) bench/run.py --runs $(or $(RUNS),3)
 
 format: setup
 	$(PY) -m ruff check --fix .
@@ -48,5 +69,23 @@ format: setup
 snapshots: setup
 	UPDATE_SNAPSHOTS=1 $(PY) -m pytest tests/test_snapshots.py
 
+# A lab for a whole class: `make class-up LAB=LabS3Lifecycle PARTICIPANTS="ana ben"`
+# (optional CONCURRENCY=4, EXPIRES_IN_HOURS=N), `make class-down ...`, `make class-status ...`.
+CLASS := $(PY) -m course.classroom --lab "$(LAB)" --participants "$(PARTICIPANTS)"
+CLASS_RUN := $(if $(CONCURRENCY),--concurrency $(CONCURRENCY))
+
+class-up: setup
+	$(CLASS) up $(CLASS_RUN) $(if $(EXPIRES_IN_HOURS),--expires-in-hours $(EXPIRES_IN_HOURS))
+
+class-down: setup
+	$(CLASS) down $(CLASS_RUN)
+
+class-status: setup
+	$(CLASS) status
+
+# Check a deployed lab against its objectives: `make check LAB=LabS3Lifecycle [PARTICIPANT=ana]`.
+check: setup
+	$(PY) -m labcheck $(LAB) $(if $(PARTICIPANT),--participant $(PARTICIPANT))
+
 clean:
-	rm -rf cdk.out .pytest_cache
+	rm -rf cdk.out cdk.out.* .pytest_cache

@@ -1,0 +1,99 @@
+"""`make bench`: how long synth and tests take, against the floor of an empty CDK app.
+
+Prints min/median/max wall-clock seconds of several runs of:
+- floor: the pinned CDK CLI synthesizing an app with one empty stack (Node, Python, jsii start);
+- `make synth`: every lab, with cdk-nag and CDK's validation on;
+- test suite: `pytest -n auto` as `make test` runs it first (all but the deploy rehearsal);
+- rehearsal: `pytest -m rehearsal` (moto server, bootstrap, deploys), without a target;
+and each median's ratio to the floor's. Targets (issue #10): synth <= 2x, suite <= 6x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = ROOT / ".venv" / "bin" / "python"
+CDK = ROOT / "node_modules" / ".bin" / "cdk"
+PYTEST = [str(PY), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+PARALLEL = ["-n", "auto", "--dist", "loadfile"]  # as `make test` runs it
+TARGETS = {"make synth": 2.0, "test suite": 6.0}
+EMPTY_APP = """\
+import aws_cdk as cdk
+
+app = cdk.App()
+cdk.Stack(app, "Empty")
+app.synth()
+"""
+
+
+def _floor_dir() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="bench-floor."))
+    (folder / "app.py").write_text(EMPTY_APP)
+    (folder / "cdk.json").write_text(json.dumps({"app": f"{PY} app.py", "versionReporting": False}))
+    return folder
+
+
+def _commands(floor: Path) -> dict[str, tuple[list[str], Path]]:
+    return {
+        "floor": ([str(CDK), "synth", "--quiet", "--no-notices", "-o", "out"], floor),
+        "make synth": (["make", "--silent", "synth"], ROOT),
+        "test suite": ([*PYTEST, *PARALLEL], ROOT),
+        "rehearsal": ([*PYTEST, "-m", "rehearsal"], ROOT),
+    }
+
+
+def _time(command: list[str], cwd: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs of each command (default 3)")
+    parser.add_argument("--only", nargs="*", help="measure only these (floor is always measured)")
+    args = parser.parse_args()
+    # Run each command as if typed in a shell, not as a sub-make of `make bench`.
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")},
+        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        "CDK_DISABLE_CLI_TELEMETRY": "true",
+    }
+    commands = _commands(_floor_dir())
+    names = ["floor", *(n for n in commands if n != "floor" and (not args.only or n in args.only))]
+    print(
+        f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
+    )
+    print(f"{'':<12} {'min':>7} {'median':>7} {'max':>7} {'x floor':>8}  target")
+    floor = None
+    for name in names:
+        command, cwd = commands[name]
+        times = [_time(command, cwd, env) for _ in range(args.runs)]
+        median = statistics.median(times)
+        floor = floor or median
+        ratio = median / floor
+        target = TARGETS.get(name)
+        verdict = f"<= {target:.0f}x {'ok' if ratio <= target else 'MISSED'}" if target else ""
+        print(
+            f"{name:<12} {min(times):>6.1f}s {median:>6.1f}s {max(times):>6.1f}s "
+            f"{ratio:>7.1f}x  {verdict}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

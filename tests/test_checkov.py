@@ -1,0 +1,154 @@
+"""A second opinion on security: checkov over every template of every configuration.
+
+Checkov pins a boto3 that conflicts with ours, so it lives in `.venv-checkov` (`make test`
+installs it) and runs as one subprocess per session over all templates of
+`tests.test_matrix.CONFIGURATIONS`.
+What it may still find is listed, with the reason, in tests/checkov-skips.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stacks import LABS
+from tests.synth import ROOT, Synth, SynthFailed
+from tests.test_matrix import CONFIGURATIONS, synth_of
+
+CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
+SKIPS_FILE = Path(__file__).parent / "checkov-skips.json"
+LAB_IDS = [lab.lab_id for lab in LABS]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One failed check on one resource of one template."""
+
+    check: str
+    title: str
+    resource: str  # checkov's name: `AWS::S3::Bucket.<logical id>`
+    path: str  # the construct path, e.g. `LabS3Lifecycle/LifecycleBucket/AccessLogs/Resource`
+    template: str  # `<configuration>/<lab>.template.json`
+
+    def __str__(self) -> str:
+        return f"{self.check} ({self.title}) on {self.resource} [{self.path}] in {self.template}"
+
+
+def _construct_paths(synth: Synth, lab_id: str) -> dict[str, str]:
+    """Logical id -> construct path, from the stack's metadata."""
+    metadata_file = synth.stacks[lab_id].get("additionalMetadataFile")
+    metadata = (
+        json.loads((synth.outdir / metadata_file).read_text())
+        if metadata_file
+        else synth.stacks[lab_id].get("metadata", {})
+    )
+    return {
+        entry["data"]: path.lstrip("/")
+        for path, entries in metadata.items()
+        for entry in entries
+        if entry["type"] == "aws:cdk:logicalId"
+    }
+
+
+def _reports(output: str) -> list[dict[str, Any]]:
+    reports = json.loads(output)
+    return reports if isinstance(reports, list) else [reports]
+
+
+@pytest.fixture(scope="session")
+def checkov_findings() -> list[Finding]:
+    """Run checkov once over every template of every configuration."""
+    if not CHECKOV.exists():
+        pytest.fail(f"{CHECKOV.relative_to(ROOT)} is missing: `make test` installs it")
+    templates: dict[Path, tuple[str, str, dict[str, str]]] = {}
+    for config in CONFIGURATIONS:
+        try:
+            synth = synth_of(config)
+        except SynthFailed:  # test_matrix reports it; check the other configurations
+            continue
+        for lab_id in LAB_IDS:
+            where = (config, lab_id, _construct_paths(synth, lab_id))
+            templates[synth.template_path(lab_id).resolve()] = where
+    command = [str(CHECKOV), "--framework", "cloudformation", "--output", "json"]
+    command += ["--quiet", "--compact", "--skip-download", "--soft-fail"]
+    for template in templates:
+        command += ["--file", str(template)]
+    env = {**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "BC_SKIP_MAPPING": "TRUE"}
+    result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+    assert result.returncode == 0, f"checkov did not run:\n{result.stderr[-3000:]}"
+    reports = _reports(result.stdout)
+    scanned = sum(report["summary"]["resource_count"] for report in reports)
+    assert scanned > 0, f"checkov scanned no resource:\n{result.stdout[-3000:]}"
+    findings = []
+    for report in reports:
+        for failed in report["results"]["failed_checks"]:
+            config, lab_id, paths = templates[Path(failed["file_abs_path"]).resolve()]
+            logical_id = failed["resource"].split(".", 1)[-1]
+            findings.append(
+                Finding(
+                    check=failed["check_id"],
+                    title=failed["check_name"],
+                    resource=failed["resource"],
+                    path=paths.get(logical_id, f"{lab_id}/?"),
+                    template=f"{config}/{lab_id}.template.json",
+                )
+            )
+    return findings
+
+
+def _skips() -> list[dict[str, Any]]:
+    return json.loads(SKIPS_FILE.read_text())["skips"]
+
+
+def _skipped_by(finding: Finding, skip: dict[str, Any]) -> bool:
+    return finding.check in skip["checks"] and any(
+        fnmatchcase(finding.path, pattern) for pattern in skip["resources"]
+    )
+
+
+def test_every_skip_names_checks_resources_and_a_reason():
+    for number, skip in enumerate(_skips(), start=1):
+        assert set(skip) == {"checks", "resources", "reason"}, f"skip #{number}: wrong keys"
+        assert skip["checks"], f"skip #{number} names no check"
+        assert all(check.startswith("CKV_") for check in skip["checks"]), f"skip #{number}"
+        assert skip["resources"], f"skip #{number} names no resource"
+        assert len(skip["reason"].strip()) >= 40, f"skip #{number} needs a reason a trainer accepts"
+
+
+@pytest.mark.parametrize("config", CONFIGURATIONS)
+@pytest.mark.parametrize("lab_id", LAB_IDS)
+def test_checkov_finds_nothing_beyond_the_skip_file(checkov_findings, config, lab_id):
+    synth_of(config)  # raises SynthFailed if this configuration does not synthesize
+    template = f"{config}/{lab_id}.template.json"
+    new = [
+        str(finding)
+        for finding in checkov_findings
+        if finding.template == template and not any(_skipped_by(finding, s) for s in _skips())
+    ]
+    assert new == [], "checkov failures: fix them, or add check, resource and reason to " + (
+        f"{SKIPS_FILE.name}:\n" + "\n".join(new)
+    )
+
+
+def test_every_skip_is_still_needed(checkov_findings):
+    stale = []
+    for number, skip in enumerate(_skips(), start=1):
+        matched = [finding for finding in checkov_findings if _skipped_by(finding, skip)]
+        stale += [
+            f"skip #{number}: {check} matches nothing"
+            for check in skip["checks"]
+            if not any(finding.check == check for finding in matched)
+        ]
+        stale += [
+            f"skip #{number}: resource {pattern} matches nothing"
+            for pattern in skip["resources"]
+            if not any(fnmatchcase(finding.path, pattern) for finding in matched)
+        ]
+    assert stale == [], f"remove what {SKIPS_FILE.name} no longer needs"

@@ -1,0 +1,238 @@
+"""Deploy rehearsal: the trainer's path with the pinned CDK CLI, against moto's server on loopback.
+
+`npx cdk bootstrap`, then `npx cdk deploy` and `npx cdk destroy --force` of a few labs, one at a
+time: what breaks here (a CLI too old for the cloud assembly of aws-cdk-lib, asset publishing,
+bootstrap version checks) would break in the classroom. Slow (about a minute), so it is marked
+`rehearsal`: `make test` runs it as a second session, `make rehearsal` alone.
+
+What moto can and cannot show, so this asserts only what it builds:
+- moto runs no Lambda without Docker: custom resources (auto-delete objects, bucket
+  deployments, seed items, ...) never execute, yet the CLI still reports success;
+- it drops lifecycle, website, public-access-block and bucket-policy settings, point-in-time
+  recovery, IAM database authentication, RDS max storage and every `AWS::Backup::*` resource,
+  and it cannot delete the RDS lab's VPC: LabRdsMysql and LabBackup are not rehearsed;
+- with `--concurrency 5` it mixes up the stacks and the CLI reports a false success, so stacks
+  are deployed one at a time.
+Those properties are covered by the template assertions of each lab's test module.
+moto resolves a TemplateURL's bucket from the URL path only for the host `localhost`, so the
+endpoint is `http://localhost:<port>` (the server listens on 127.0.0.1 only).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from stacks import LABS
+from tests.synth import ROOT
+
+pytestmark = pytest.mark.rehearsal
+
+# The labs a trainer deploys most and moto builds faithfully enough; others are skipped until
+# they exist in `stacks.LABS`.
+REHEARSED_LABS = ("LabS3Lifecycle", "LabDynamoDbUsers")
+ACCOUNT = "123456789012"  # moto's default account
+REGION = "us-east-1"
+TOOLKIT_STACK = "CDKToolkit"
+SERVER_START_TIMEOUT = 30
+CLI_TIMEOUT = 300
+# Resources that moto creates for real, and how to see them through boto3.
+CHECKED_TYPES = ("AWS::S3::Bucket", "AWS::DynamoDB::Table")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory) -> Iterator[str]:
+    """moto's server on a free loopback port, for this module only."""
+    port = _free_port()
+    log = (tmp_path_factory.mktemp("moto") / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://localhost:{port}"
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=1).close()
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail(f"moto server did not start on port {port}: see {log.name}")
+            time.sleep(0.2)
+    try:
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def aws_env(endpoint) -> dict[str, str]:
+    """The environment of every CLI and boto3 call: moto, dummy credentials, nothing real."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "CDK_"))  # no profile, token or real endpoint leaks in
+    }
+    env.update(
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_REGION=REGION,
+        AWS_DEFAULT_REGION=REGION,
+        AWS_EC2_METADATA_DISABLED="true",
+        CDK_DISABLE_CLI_TELEMETRY="true",
+        CDK_DISABLE_VERSION_CHECK="1",
+    )
+    return env
+
+
+def _cdk(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`npx cdk <args>` in the project, as a trainer runs it."""
+    result = subprocess.run(
+        ["npx", "--no-install", "cdk", *args, "--no-notices"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == 0, (
+        f"`cdk {' '.join(args)}` failed ({result.returncode}):\n{result.stderr[-4000:]}"
+    )
+    return result
+
+
+def _client(env: dict[str, str], service: str):
+    return boto3.client(
+        service,
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def _stack_status(env: dict[str, str], stack_name: str) -> str | None:
+    try:
+        stacks = _client(env, "cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
+    except ClientError as error:
+        if "does not exist" in str(error):
+            return None
+        raise
+    return stacks[0]["StackStatus"]
+
+
+@pytest.fixture(scope="module")
+def bootstrapped(aws_env) -> dict[str, str]:
+    _cdk(aws_env, "bootstrap", f"aws://{ACCOUNT}/{REGION}")
+    return aws_env
+
+
+@pytest.fixture(scope="module")
+def assembly(aws_env, tmp_path_factory) -> Path:
+    """`npx cdk synth` through cdk.json, as a trainer's deploy does it; deploys reuse it."""
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    _cdk(aws_env, "synth", "--quiet", "--output", str(outdir))
+    return outdir
+
+
+def _resources(env: dict[str, str], stack_name: str) -> list[dict]:
+    paginator = _client(env, "cloudformation").get_paginator("list_stack_resources")
+    return [
+        summary
+        for page in paginator.paginate(StackName=stack_name)
+        for summary in page["StackResourceSummaries"]
+    ]
+
+
+def _exists(env: dict[str, str], resource_type: str, physical_id: str) -> bool:
+    try:
+        if resource_type == "AWS::S3::Bucket":
+            _client(env, "s3").head_bucket(Bucket=physical_id)
+        else:
+            _client(env, "dynamodb").describe_table(TableName=physical_id)
+    except ClientError:
+        return False
+    return True
+
+
+def test_bootstrap_creates_the_toolkit_stack_and_assets_bucket(bootstrapped):
+    assert _stack_status(bootstrapped, TOOLKIT_STACK) == "CREATE_COMPLETE"
+    bucket = f"cdk-hnb659fds-assets-{ACCOUNT}-{REGION}"
+    assert _exists(bootstrapped, "AWS::S3::Bucket", bucket), "bootstrap made no assets bucket"
+
+
+@pytest.mark.parametrize(
+    "lab_id",
+    [
+        pytest.param(
+            lab_id,
+            marks=pytest.mark.skipif(
+                lab_id not in [lab.lab_id for lab in LABS], reason=f"{lab_id} is not built yet"
+            ),
+        )
+        for lab_id in REHEARSED_LABS
+    ],
+)
+def test_lab_deploys_and_destroys_with_the_pinned_cli(bootstrapped, assembly, lab_id):
+    env = bootstrapped
+    manifest = json.loads((assembly / "manifest.json").read_text())
+    stack_name = manifest["artifacts"][lab_id]["properties"].get("stackName", lab_id)
+    template = json.loads((assembly / f"{lab_id}.template.json").read_text())
+    declared = sorted(
+        (resource["Type"], logical_id)
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] in CHECKED_TYPES
+    )
+
+    _cdk(env, "deploy", lab_id, "--app", str(assembly), "--require-approval", "never")
+
+    assert _stack_status(env, stack_name) == "CREATE_COMPLETE", f"{lab_id} did not deploy"
+    built = {
+        summary["LogicalResourceId"]: summary["PhysicalResourceId"]
+        for summary in _resources(env, stack_name)
+        if summary["ResourceType"] in CHECKED_TYPES
+    }
+    assert sorted(built) == [logical_id for _, logical_id in declared], (
+        f"{lab_id}: the stack does not hold the template's buckets and tables"
+    )
+    missing = [f"{t} {built[i]}" for t, i in declared if not _exists(env, t, built[i])]
+    assert missing == [], f"{lab_id}: deployed, but these do not exist"
+    assets = json.loads((assembly / f"{lab_id}.assets.json").read_text())["files"]
+    s3 = _client(env, "s3")
+    for asset in assets.values():
+        for destination in asset["destinations"].values():
+            bucket = destination["bucketName"].replace("${AWS::AccountId}", ACCOUNT)
+            bucket = bucket.replace("${AWS::Region}", REGION)
+            s3.head_object(Bucket=bucket, Key=destination["objectKey"])  # published
+
+    _cdk(env, "destroy", lab_id, "--app", str(assembly), "--force")
+
+    assert _stack_status(env, stack_name) in (None, "DELETE_COMPLETE"), f"{lab_id} not destroyed"
+    left = [f"{t} {built[i]}" for t, i in declared if _exists(env, t, built[i])]
+    assert left == [], f"{lab_id}: these outlived `cdk destroy`"
