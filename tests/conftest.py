@@ -5,6 +5,16 @@ import pytest
 from tests.synth import Synth, synthesized
 
 PARTICIPANT = "ana"
+# Every lab option set to a non-default value at once, as the CDK CLI passes `-c key=value`
+# (strings). The options of different labs are independent, so one synth covers them all.
+EVERY_OPTION = {
+    "participant": "ben",
+    "db_instance_class": "db.t3.medium",
+    "read_replica": "true",
+    "db_public_access_cidr": "203.0.113.7/32",
+    "notify_email": "trainer@example.com",
+    "expires_in_hours": "6",
+}
 
 
 @pytest.fixture(scope="session")
@@ -17,3 +27,9 @@ def synth() -> Synth:
 def participant_synth() -> Synth:
     """The app for one participant of a class (`-c participant=ana`)."""
     return synthesized(participant=PARTICIPANT)
+
+
+@pytest.fixture(scope="session")
+def every_option_synth() -> Synth:
+    """The app with every non-default option (`EVERY_OPTION`)."""
+    return synthesized(**EVERY_OPTION)

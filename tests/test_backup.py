@@ -10,12 +10,11 @@ import re
 import pytest
 from aws_cdk import aws_lambda as lambda_
 
-from tests.conftest import PARTICIPANT
-from tests.synth import synthesized
+from tests.conftest import EVERY_OPTION, PARTICIPANT
 
 LAB = "LabBackup"
 ACCOUNT, REGION, PARTITION = "123456789012", "us-east-1", "aws"
-EMAIL = "trainer@example.com"
+EMAIL = EVERY_OPTION["notify_email"]
 
 
 def resources(template: dict, resource_type: str) -> dict[str, dict]:
@@ -282,8 +281,8 @@ def test_no_email_subscription_by_default(template):
     assert resources(template, "AWS::SNS::Subscription") == {}
 
 
-def test_notify_email_subscribes_that_address():
-    template = synthesized(notify_email=EMAIL).template(LAB)
+def test_notify_email_subscribes_that_address(every_option_synth):
+    template = every_option_synth.template(LAB)
     subscription = only(template, "AWS::SNS::Subscription")[1]["Properties"]
     assert (subscription["Protocol"], subscription["Endpoint"]) == ("email", EMAIL)
 

@@ -1,37 +1,28 @@
 """Auto-expiry (`-c expires_in_hours=N`, issue #9): each requirement, one test each.
 
-The app is synthesized once with the option, under a fixed clock (`lab_constructs.expiry.now`).
+The every-option app (`every_option_synth`) is synthesized under the fixed clock `FIXED_NOW`.
 """
 
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from cfnlint.api import lint_file
 
 import lab_constructs.expiry as expiry
 from stacks import LABS
-from tests.conftest import PARTICIPANT
-from tests.synth import ROOT, synthesized
+from tests.conftest import EVERY_OPTION
 
 LAB_IDS = [lab.lab_id for lab in LABS]
-HOURS = 6
-FIXED_NOW = datetime(2026, 11, 20, 9, 30, 15, 987_654, tzinfo=UTC)
+HOURS = int(EVERY_OPTION["expires_in_hours"])
 EXPECTED_AT = "2026-11-20T15:30:15"  # FIXED_NOW + 6 h, whole seconds, UTC
 SCHEDULE = "AWS::Scheduler::Schedule"
 STACK_ID = {"Ref": "AWS::StackId"}
 
 
 @pytest.fixture(scope="module")
-def expiring():
-    """Every lab synthesized with `-c expires_in_hours=6 -c participant=ana` at FIXED_NOW."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(expiry, "now", lambda: FIXED_NOW)
-        return synthesized(expires_in_hours=str(HOURS), participant=PARTICIPANT)
+def expiring(every_option_synth):
+    """Every lab synthesized with `-c expires_in_hours=6` (and the other options) at FIXED_NOW."""
+    return every_option_synth
 
 
 def _resources(synth, lab_id, resource_type):
@@ -150,44 +141,7 @@ def test_without_the_option_nothing_is_added(synth, lab_id):
     assert not any("Expiry" in logical_id for logical_id in template["Resources"])
 
 
-def test_expiring_labs_are_nag_clean(expiring):
-    open_findings = [
-        f"{violation['ruleName']} on {construct['constructPath']}"
-        for plugin in expiring.validation_report["pluginReports"]
-        for violation in plugin["violations"]
-        for construct in violation["violatingConstructs"]
-    ]
-    assert open_findings == [], "the expiry must not add cdk-nag findings"
-
-
-def test_expiring_templates_pass_cfn_lint(expiring):
-    errors = [
-        f"{Path(match.filename).name}: {match.rule.id} {match.message}"
-        for lab_id in LAB_IDS
-        for match in lint_file(expiring.template_path(lab_id))
-        if match.rule.id.startswith("E")
-    ]
-    assert errors == [], "cfn-lint errors:\n" + "\n".join(errors)
-
-
 def test_the_clock_is_read_at_synth_in_utc():
     before = datetime.now(UTC)
     assert before <= expiry.now() <= datetime.now(UTC)
     assert expiry.now().tzinfo is not None, "an aware time, or the schedule is off by the TZ"
-
-
-@pytest.mark.parametrize("value", ["0", "1.5"])
-def test_bad_values_stop_synth_with_one_clear_line(value):
-    result = subprocess.run(
-        [sys.executable, "app.py"],
-        cwd=ROOT,
-        env={**os.environ, "CDK_CONTEXT_JSON": json.dumps({"expires_in_hours": value})},
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode != 0
-    assert result.stderr.strip() == (
-        f"error: invalid context expires_in_hours={value!r}: a whole number of hours from 1 to 168"
-    )

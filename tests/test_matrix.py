@@ -19,20 +19,11 @@ from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from course.config import LabSettings
 from stacks import LABS
-from tests.conftest import PARTICIPANT
+from tests.conftest import EVERY_OPTION, PARTICIPANT
 from tests.synth import Synth, synthesized
 
 LAB_IDS = [lab.lab_id for lab in LABS]
 
-# As the CDK CLI passes them: `-c key=value` gives strings.
-EVERY_OPTION = {
-    "participant": "ben",
-    "db_instance_class": "db.t3.medium",
-    "read_replica": "true",
-    "db_public_access_cidr": "203.0.113.7/32",
-    "notify_email": "trainer@example.com",
-    "expires_in_hours": "6",
-}
 CONFIGURATIONS: dict[str, dict[str, str]] = {
     "default": {},
     "participant": {"participant": PARTICIPANT},
