@@ -33,3 +33,12 @@ def participant_synth() -> Synth:
 def every_option_synth() -> Synth:
     """The app with every non-default option (`EVERY_OPTION`)."""
     return synthesized(**EVERY_OPTION)
+
+
+@pytest.fixture
+def account(monkeypatch):
+    """A fake AWS account (moto, in-process, dummy credentials) to build a lab in by hand."""
+    from tests.test_labcheck import fake_account
+
+    with fake_account(monkeypatch) as session:
+        yield session

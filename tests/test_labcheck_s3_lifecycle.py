@@ -12,7 +12,6 @@ from tests.test_labcheck import (
     assert_every_objective_broken,
     assert_only_fails,
     checker,
-    fake_account,
     judged,
     results,
 )
@@ -88,12 +87,6 @@ BREAKS = {
         "blocked": {**ALL_BLOCKED, "RestrictPublicBuckets": False}
     },
 }
-
-
-@pytest.fixture
-def account(monkeypatch):
-    with fake_account(monkeypatch) as session:
-        yield session
 
 
 def test_correct_build_meets_every_objective(account):

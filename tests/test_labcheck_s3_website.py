@@ -20,7 +20,6 @@ from tests.test_labcheck import (
     assert_every_objective_broken,
     assert_only_fails,
     checker,
-    fake_account,
     judged,
     results,
 )
@@ -127,12 +126,6 @@ BREAKS = {
         "missing_status": 403
     },
 }
-
-
-@pytest.fixture
-def account(monkeypatch):
-    with fake_account(monkeypatch) as session:
-        yield session
 
 
 def test_correct_build_meets_every_objective(account):
