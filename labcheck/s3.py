@@ -9,6 +9,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from labcheck.aws import Aws, error_code
+from labcheck.core import Objective
 
 NOT_FOUND = {"404", "NoSuchKey", "NoSuchBucket"}
 
@@ -72,3 +73,12 @@ class Bucket:
             if error_code(error) in NOT_FOUND:
                 return None
             raise
+
+
+# The first objective of every bucket lab: the others are skipped while it fails.
+BUCKET_EXISTS = Objective(
+    "The bucket exists",
+    Bucket.missing,
+    "create the bucket in this region, or pass the exact name of yours with --bucket NAME",
+    gate=True,
+)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from labcheck.core import Kind, Lab, Name, Objective
-from labcheck.s3 import Bucket
+from labcheck.s3 import BUCKET_EXISTS, Bucket
 
 GLACIER = "GLACIER"
 GLACIER_AFTER_DAYS = 30
@@ -36,10 +36,6 @@ def lab_rule(bucket: Bucket) -> dict | None:
         return 2 * (GLACIER in classes) + bool(classes) + ("Expiration" in rule)
 
     return max(rules, key=score, default=None)
-
-
-def bucket_exists(bucket: Bucket) -> str | None:
-    return bucket.missing()
 
 
 def moves_to_glacier(bucket: Bucket) -> str | None:
@@ -121,12 +117,7 @@ def public_access_blocked(bucket: Bucket) -> str | None:
 
 
 OBJECTIVES = (
-    Objective(
-        "The bucket exists",
-        bucket_exists,
-        "create the bucket in this region, or pass the exact name of yours with --bucket NAME",
-        gate=True,
-    ),
+    BUCKET_EXISTS,
     Objective(
         "A lifecycle rule moves current objects to S3 Glacier Flexible Retrieval"
         f" {GLACIER_AFTER_DAYS} days after creation",

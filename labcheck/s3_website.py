@@ -6,7 +6,7 @@ import re
 
 from labcheck.aws import Aws, HttpResponse
 from labcheck.core import Lab, Name, Objective
-from labcheck.s3 import Bucket
+from labcheck.s3 import BUCKET_EXISTS, Bucket
 
 INDEX_DOCUMENT = "index.html"
 ERROR_DOCUMENT = "error.html"
@@ -54,10 +54,6 @@ def _is_public(statement: dict) -> bool:
     if isinstance(principal, dict):
         principal = principal.get("AWS")
     return "*" in _listed(principal)
-
-
-def bucket_exists(site: Website) -> str | None:
-    return site.missing()
 
 
 def website_hosting(site: Website) -> str | None:
@@ -130,12 +126,7 @@ def missing_page_gets_error_document(site: Website) -> str | None:
 
 
 OBJECTIVES = (
-    Objective(
-        "The bucket exists",
-        bucket_exists,
-        "create the bucket in this region, or pass the exact name of yours with --bucket NAME",
-        gate=True,
-    ),
+    BUCKET_EXISTS,
     Objective(
         "The bucket policy lets everyone read the objects (s3:GetObject on bucket/*), and"
         " nothing more",
