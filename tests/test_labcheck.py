@@ -7,8 +7,9 @@ correctly -> every objective passes; broken in one way -> exactly that objective
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, ClassVar
 
 import boto3
 import pytest
@@ -98,6 +99,30 @@ def assert_every_objective_broken(lab: Lab, breaks: dict) -> None:
     assert set(breaks) == {o.description for o in judged(lab)}, (
         "every objective needs a build broken in just that way"
     )
+
+
+class LabChecks:
+    """What every lab's checks promise. Each `test_labcheck_<lab>.py` subclasses it as
+    `TestObjectives`, with `LAB`, `BREAKS` (objective -> how to break the build in just that
+    way) and `build` (builds the lab in moto, broken as asked, and checks it)."""
+
+    LAB: ClassVar[Lab]
+    BREAKS: ClassVar[dict[str, dict[str, Any]]]
+    build: ClassVar[Callable[..., dict[str, Result]]]
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        if "objective" in metafunc.fixturenames:
+            metafunc.parametrize("objective", judged(self.LAB), ids=lambda o: o.description[:40])
+
+    def test_correct_build_meets_every_objective(self, account):
+        assert_all_met(self.build(account))
+
+    def test_every_objective_has_a_broken_build(self):
+        assert_every_objective_broken(self.LAB, self.BREAKS)
+
+    def test_a_build_broken_in_one_way_fails_exactly_that_objective(self, account, objective):
+        found = self.build(account, **self.BREAKS[objective.description])
+        assert_only_fails(self.LAB, found, objective)
 
 
 # --- the runner and the report ----------------------------------------------------------------

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from labcheck.dynamodb_users import LAB, SEED_ITEM
 from tests.test_labcheck import (
+    LabChecks,
     assert_all_met,
-    assert_every_objective_broken,
-    assert_only_fails,
     checker,
-    judged,
     results,
 )
 
@@ -86,17 +82,10 @@ BREAKS = {
 }
 
 
-def test_correct_build_meets_every_objective(account):
-    assert_all_met(lab_results(account))
-
-
-def test_every_objective_has_a_broken_build():
-    assert_every_objective_broken(LAB, BREAKS)
-
-
-@pytest.mark.parametrize("objective", judged(LAB), ids=lambda o: o.description[:40])
-def test_a_build_broken_in_one_way_fails_exactly_that_objective(account, objective):
-    assert_only_fails(LAB, lab_results(account, **BREAKS[objective.description]), objective)
+class TestObjectives(LabChecks):
+    LAB = LAB
+    BREAKS = BREAKS
+    build = staticmethod(lab_results)
 
 
 def test_an_index_on_last_and_first_name_is_discovered_and_queried(account):

@@ -16,11 +16,8 @@ from labcheck.aws import HttpResponse, http_get
 from labcheck.s3_website import LAB, website_url
 from tests.test_labcheck import (
     REGION,
-    assert_all_met,
-    assert_every_objective_broken,
-    assert_only_fails,
+    LabChecks,
     checker,
-    judged,
     results,
 )
 
@@ -128,17 +125,10 @@ BREAKS = {
 }
 
 
-def test_correct_build_meets_every_objective(account):
-    assert_all_met(lab_results(account))
-
-
-def test_every_objective_has_a_broken_build():
-    assert_every_objective_broken(LAB, BREAKS)
-
-
-@pytest.mark.parametrize("objective", judged(LAB), ids=lambda o: o.description[:40])
-def test_a_build_broken_in_one_way_fails_exactly_that_objective(account, objective):
-    assert_only_fails(LAB, lab_results(account, **BREAKS[objective.description]), objective)
+class TestObjectives(LabChecks):
+    LAB = LAB
+    BREAKS = BREAKS
+    build = staticmethod(lab_results)
 
 
 def test_wrong_documents_are_named(account):
