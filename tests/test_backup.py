@@ -10,7 +10,7 @@ import re
 import pytest
 from aws_cdk import aws_lambda as lambda_
 
-from tests.conftest import EVERY_OPTION, PARTICIPANT
+from tests.conftest import EVERY_OPTION, PARTICIPANT, role_statements
 
 LAB = "LabBackup"
 ACCOUNT, REGION, PARTITION = "123456789012", "us-east-1", "aws"
@@ -130,12 +130,7 @@ def test_key_policy_names_no_role_of_the_stack(template, key_id):
 
 
 def test_backup_role_policy_lets_it_use_this_key_only(template, key_id, backup_role_id):
-    statements = [
-        statement
-        for policy in resources(template, "AWS::IAM::Policy").values()
-        if {"Ref": backup_role_id} in policy["Properties"]["Roles"]
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-    ]
+    statements = role_statements(template["Resources"], backup_role_id)
     on_key = [s for s in statements if s["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]}]
     granted = {action for statement in on_key for action in _list(statement["Action"])}
     assert {

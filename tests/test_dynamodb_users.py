@@ -19,7 +19,7 @@ from moto import mock_aws
 from course.config import BACKUP_TAG_KEY
 from lab_constructs.tables import load_item
 from stacks.dynamodb_users import DynamoDbUsersStack
-from tests.conftest import PARTICIPANT
+from tests.conftest import PARTICIPANT, role_statements
 
 LAB = "LabDynamoDbUsers"
 LAB_DIR = Path(__file__).resolve().parent.parent / "labs" / DynamoDbUsersStack.folder
@@ -273,13 +273,7 @@ def test_seed_function_may_only_put_items_into_this_table(resources, seed, table
     function = _seed_function(resources, seed)
     role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
     log_group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
-    statements = [
-        statement
-        for policy in resources.values()
-        if policy["Type"] == "AWS::IAM::Policy"
-        and {"Ref": role_id} in policy["Properties"]["Roles"]
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-    ]
+    statements = role_statements(resources, role_id)
     assert [s for s in statements if s["Resource"] != {"Fn::GetAtt": [log_group, "Arn"]}] == [
         {
             "Action": "dynamodb:PutItem",

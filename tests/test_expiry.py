@@ -9,6 +9,7 @@ import json
 import pytest
 
 from stacks import LABS
+from tests.conftest import role_statements
 
 LAB_IDS = [lab.lab_id for lab in LABS]
 SCHEDULE = "AWS::Scheduler::Schedule"
@@ -89,13 +90,7 @@ def test_the_clock_function_may_only_write_its_logs(expiring, lab_id):
     assert function["Properties"]["Handler"] == "index.expiry_time"
     role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
     log_group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
-    statements = [
-        statement
-        for policy in resources.values()
-        if policy["Type"] == "AWS::IAM::Policy"
-        and {"Ref": role_id} in policy["Properties"]["Roles"]
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-    ]
+    statements = role_statements(resources, role_id)
     assert statements == [
         {
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
