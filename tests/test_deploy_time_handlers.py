@@ -212,3 +212,14 @@ def test_the_answer_is_put_to_the_response_url_as_signed(monkeypatch):
     assert request.get_method() == "PUT"
     assert request.get_header("Content-type") == "", "the pre-signed URL was signed without one"
     assert json.loads(request.data) == {"Status": "SUCCESS"}
+
+
+def test_class_status_reads_the_time_the_clock_answers():
+    # The ExpiresAt output is the clock's answer; class-status parses it to flag expired labs.
+    from course.classroom import _parse_time
+
+    answers = Answers()
+    ran_at = datetime(2026, 11, 20, 9, 30, 15, tzinfo=UTC)
+    handler.expiry_time(event("Create", {"Hours": "1"}), now=lambda: ran_at, send=answers)
+    expires_at = answers.only["Data"]["ExpiresAt"]
+    assert _parse_time(expires_at) == datetime(2026, 11, 20, 10, 30, 15, tzinfo=UTC)
