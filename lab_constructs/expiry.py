@@ -49,6 +49,7 @@ class StackExpiry(Construct):
 
     Attributes:
         expires_at: when the schedule fires, `2026-11-20T15:00:00Z` (a deploy-time value).
+        time: the custom resource that computes it during the deploy (`At`, `ExpiresAt`).
         schedule: the one-time schedule.
         role: the role the schedule assumes; it may delete this stack only.
     """
