@@ -6,13 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
-from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from lab_constructs.helpers import adopt_cdk_helper, stack_singleton
+from lab_constructs.deploy_time import DeployTimeFunction
 
 # DynamoDB JSON: every attribute value is an object with exactly one of these type descriptors.
 ATTRIBUTE_TYPES = {"S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"}
@@ -21,15 +20,9 @@ _DESCRIPTORS = {
     dynamodb.AttributeType.NUMBER: "N",
     dynamodb.AttributeType.BINARY: "B",
 }
-# The id CDK gives the singleton function behind every AwsCustomResource of a stack.
-AWS_CUSTOM_RESOURCE_FUNCTION = "AWS679f53fac002430cb0da5b7982bd2287"
-
-_SDK_CALL_FINDINGS = {
-    "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-    "AWSLambdaBasicExecutionRole]": "CDK's AwsCustomResource function uses the AWS managed "
-    "AWSLambdaBasicExecutionRole only to write its own logs; its data access is a separate "
-    "policy scoped to one action on one table.",
-}
+RESOURCE_TYPE = "Custom::TableItem"
+# The handler retries AccessDenied for 2 minutes (handlers/deploy_time); then it must still answer.
+PUT_ITEM_TIMEOUT = Duration.minutes(3)
 
 
 class LabTable(Construct):
@@ -101,15 +94,17 @@ def load_item(item_file: Path) -> dict[str, Any]:
 class LabTableItem(Construct):
     """One item, read from a DynamoDB JSON file, that the stack puts into `table` on deploy.
 
-    An `AwsCustomResource` calls `PutItem` on create and again on update, so an update rewrites
-    the same item (same key) instead of adding one; on delete it does nothing, since the table
-    goes with the stack. Its function may call `dynamodb:PutItem` on this table only, uses the
-    AWS SDK of the Lambda runtime (nothing downloaded at run time) and logs to a log group that
-    goes with the stack.
+    A custom resource calls `PutItem` on create and again on update, so an update rewrites the
+    same item (same key) instead of adding one; on delete it does nothing, since the table goes
+    with the stack. Its function (handlers/deploy_time `put_item`) may call `dynamodb:PutItem`
+    on this table only, uses the boto3 of the Lambda runtime and logs to a log group that goes
+    with the stack. It retries AccessDenied for about two minutes: the permission is granted in
+    the same deploy and IAM may not show it yet (aws-cdk issues 31429 and 37675: CDK's
+    AwsCustomResource, which this replaced, fails the first deploy then).
 
     Attributes:
         item: the item, in DynamoDB JSON.
-        resource: the AwsCustomResource that writes it.
+        resource: the custom resource that writes it.
     """
 
     def __init__(
@@ -123,23 +118,24 @@ class LabTableItem(Construct):
         super().__init__(scope, construct_id)
         self.item = load_item(item_file)
         key = _item_key(self.item, table.schema_v2(), item_file)
-        put_item = cr.AwsSdkCall(
-            service="DynamoDB",
-            action="PutItem",
-            parameters={"TableName": table.table_name, "Item": self.item},
-            physical_resource_id=cr.PhysicalResourceId.of(key),
+        writer = DeployTimeFunction(
+            self,
+            "Writer",
+            handler="put_item",
+            description=f"Puts the item {key} into its table on deploy",
+            timeout=PUT_ITEM_TIMEOUT,
         )
-        self.resource = cr.AwsCustomResource(
+        writer.function.add_to_role_policy(
+            iam.PolicyStatement(actions=["dynamodb:PutItem"], resources=[table.table_arn])
+        )
+        self.resource = writer.custom_resource(
             self,
             "PutItem",
-            on_create=put_item,
-            on_update=put_item,
-            policy=cr.AwsCustomResourcePolicy.from_statements(
-                [iam.PolicyStatement(actions=["dynamodb:PutItem"], resources=[table.table_arn])]
-            ),
-            install_latest_aws_sdk=False,
+            resource_type=RESOURCE_TYPE,
+            # The item as JSON text: CloudFormation turns every scalar of a property into a
+            # string, which would break {"BOOL": true}.
+            properties={"TableName": table.table_name, "Item": json.dumps(self.item), "Key": key},
         )
-        adopt_cdk_helper(stack_singleton(self, AWS_CUSTOM_RESOURCE_FUNCTION), _SDK_CALL_FINDINGS)
 
 
 def _item_key(item: dict[str, Any], schema: dynamodb.KeySchema, item_file: Path) -> str:

@@ -153,27 +153,36 @@ class BackupStack(LabStack):
         )
 
     def _let_aws_backup_use_the_key(self) -> None:
-        """Key policy: the backup role may encrypt and decrypt recovery points with the key."""
-        self.key.add_to_resource_policy(
+        """The backup role's own policy: encrypt and decrypt recovery points with the key.
+
+        Granted in the role's IAM policy, not in the key policy: "The principals in the key
+        policy must exist and be visible to KMS ... you might need to enforce a delay before
+        including the new principal in a key policy" (KMS API reference, CreateKey, Policy),
+        and a role created seconds earlier in the same deploy may not be visible yet. The key's
+        default statement for the account ("Allows access to the AWS account and enables IAM
+        policies": KMS Developer Guide, default key policy) lets an IAM policy grant it.
+        Actions named one by one (no wildcard), on this key only.
+        """
+        self.role.add_to_principal_policy(
             iam.PolicyStatement(
-                sid="AllowAwsBackupToUseTheKey",
-                principals=[iam.ArnPrincipal(self.role.role_arn)],
+                sid="UseTheVaultKey",
                 actions=[
                     "kms:Decrypt",
                     "kms:DescribeKey",
                     "kms:Encrypt",
-                    "kms:GenerateDataKey*",
-                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey",
+                    "kms:GenerateDataKeyWithoutPlaintext",
+                    "kms:ReEncryptFrom",
+                    "kms:ReEncryptTo",
                 ],
-                resources=["*"],  # in a key policy, "*" is this key
+                resources=[self.key.key_arn],
             )
         )
-        self.key.add_to_resource_policy(
+        self.role.add_to_principal_policy(
             iam.PolicyStatement(
-                sid="AllowAwsBackupGrantsForItsResources",
-                principals=[iam.ArnPrincipal(self.role.role_arn)],
+                sid="GrantsForAwsResourcesOnTheVaultKey",
                 actions=["kms:CreateGrant", "kms:RetireGrant"],
-                resources=["*"],
+                resources=[self.key.key_arn],
                 conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
             )
         )

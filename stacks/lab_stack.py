@@ -42,7 +42,7 @@ class LabStack(Stack):
         apply_tags(self, tags)
         if settings.expires_in_hours:  # -c expires_in_hours=N: the stack deletes itself
             expiry = StackExpiry(self, "Expiry", expires_in_hours=settings.expires_in_hours)
-            self.output("ExpiresAt", expiry.expires_at_text, "When this lab deletes itself (UTC)")
+            self.output("ExpiresAt", expiry.expires_at, "When this lab deletes itself (UTC)")
 
     @property
     def lab_dir(self) -> Path:

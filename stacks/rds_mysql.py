@@ -13,7 +13,15 @@ from lab_constructs.network import ISOLATED_SUBNETS, PUBLIC_SUBNETS
 from stacks.lab_stack import LabStack
 
 # 8.0 left standard support in 2026 and bills Extended Support: the lab runs 8.4 (LTS).
-ENGINE_VERSION = rds.MysqlEngineVersion.VER_8_4_10
+# The major version only ("8.4"): RDS withdraws minor versions (aws-cdk-lib 2.275 already marks
+# 8.4.3 and 8.4.4 unavailable), and a pinned minor would make every deploy after its withdrawal
+# fail. Without a minor, RDS creates the instance with the default minor of 8.4 ("can be
+# undefined, which means RDS should use whatever version it deems appropriate": CDK's
+# EngineVersion.fullVersion), and the instance's automatic minor upgrades (LabMysql) keep it
+# current; a later update that still says "8.4" asks for no downgrade ("If you specify only a
+# major version, Amazon RDS updates the DB instance to the default minor version if the
+# current minor version is lower": RDS API ModifyDBInstance, EngineVersion).
+ENGINE_VERSION = rds.MysqlEngineVersion.of("8.4", "8.4")
 INSTANCE_IDENTIFIER = "lab-rds-mysql"
 REPLICA_IDENTIFIER = "lab-rds-mysql-replica"
 MASTER_USERNAME = "admin"

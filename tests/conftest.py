@@ -42,3 +42,14 @@ def account(monkeypatch):
 
     with fake_account(monkeypatch) as session:
         yield session
+
+
+def role_statements(resources: dict, role_id: str) -> list[dict]:
+    """Every statement of the AWS::IAM::Policy resources attached to the role `role_id`."""
+    return [
+        statement
+        for policy in resources.values()
+        if policy["Type"] == "AWS::IAM::Policy"
+        and {"Ref": role_id} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]

@@ -10,20 +10,15 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON_CONTEXT: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
-# The synth-time clock of `-c expires_in_hours` (`lab_constructs.expiry.now`), fixed in tests
-# so that templates with an expiry are reproducible too.
-FIXED_NOW = datetime(2026, 11, 20, 9, 30, 15, 987_654, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -98,14 +93,13 @@ def _findings(outdir: Path) -> str:
 
 
 def synthesize(context: dict[str, Any] | None = None, outdir: Path | None = None) -> Synth:
-    """Build and synthesize the app with cdk.json's context plus `context`, at FIXED_NOW."""
+    """Build and synthesize the app with cdk.json's context plus `context`."""
     from course.builder import build_app
 
     outdir = outdir or Path(tempfile.mkdtemp(prefix="cdk.out."))
     try:
-        with mock.patch("lab_constructs.expiry.now", return_value=FIXED_NOW):
-            app = build_app({**CDK_JSON_CONTEXT, **(context or {})}, outdir=str(outdir))
-            app.synth()
+        app = build_app({**CDK_JSON_CONTEXT, **(context or {})}, outdir=str(outdir))
+        app.synth()
     except RuntimeError as error:
         raise SynthFailed(f"synth failed: {error}\n{_findings(outdir)}") from None
     return Synth(outdir)

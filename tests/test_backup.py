@@ -10,7 +10,7 @@ import re
 import pytest
 from aws_cdk import aws_lambda as lambda_
 
-from tests.conftest import EVERY_OPTION, PARTICIPANT
+from tests.conftest import EVERY_OPTION, PARTICIPANT, role_statements
 
 LAB = "LabBackup"
 ACCOUNT, REGION, PARTITION = "123456789012", "us-east-1", "aws"
@@ -102,15 +102,48 @@ def test_key_rotates_and_is_deleted_after_a_7_day_window(template, key_id):
     assert key["DeletionPolicy"] == "Delete"
 
 
-def test_key_policy_lets_the_backup_role_use_the_key(template, key_id, backup_role_id):
+def test_key_policy_names_no_role_of_the_stack(template, key_id):
+    # KMS refuses a key policy whose principal it cannot see yet, and a role created seconds
+    # earlier may not be visible: the key policy names the account only (issue #20).
     statements = template["Resources"][key_id]["Properties"]["KeyPolicy"]["Statement"]
-    granted = {
-        action
-        for statement in statements
-        if statement["Principal"] == {"AWS": {"Fn::GetAtt": [backup_role_id, "Arn"]}}
-        for action in statement["Action"]
-    }
-    assert {"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*", "kms:CreateGrant"} <= granted
+    principals = [json.dumps(statement["Principal"]) for statement in statements]
+    assert principals == [
+        json.dumps(
+            {
+                "AWS": {
+                    "Fn::Join": [
+                        "",
+                        [
+                            "arn:",
+                            {"Ref": "AWS::Partition"},
+                            ":iam::",
+                            {"Ref": "AWS::AccountId"},
+                            ":root",
+                        ],
+                    ]
+                }
+            }
+        )
+    ], "only the account's statement, which lets IAM policies grant the key"
+    roles = set(resources(template, "AWS::IAM::Role"))
+    assert not any(role in principal for role in roles for principal in principals)
+
+
+def test_backup_role_policy_lets_it_use_this_key_only(template, key_id, backup_role_id):
+    statements = role_statements(template["Resources"], backup_role_id)
+    on_key = [s for s in statements if s["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]}]
+    granted = {action for statement in on_key for action in _list(statement["Action"])}
+    assert {
+        "kms:Encrypt",
+        "kms:Decrypt",
+        "kms:DescribeKey",
+        "kms:GenerateDataKey",
+        "kms:ReEncryptFrom",
+        "kms:ReEncryptTo",
+        "kms:CreateGrant",
+    } <= granted
+    [grants] = [s for s in on_key if "kms:CreateGrant" in _list(s["Action"])]
+    assert grants["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
 
 
 def test_vault_lock_is_not_enabled(vault):

@@ -328,7 +328,7 @@ def test_overview_states_prices_region_date_and_prerequisites():
     assert "3-hour session" in text
     assert "npx cdk bootstrap" in text
     assert "Block Public Access" in text
-    assert "not reproducible" in text, "expiring templates are not reproducible: say so"
+    assert "after the end of its deploy" in text, "say when the expiry counts from (#20)"
 
 
 def test_main_readme_links_the_overview():

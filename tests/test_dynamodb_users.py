@@ -19,7 +19,7 @@ from moto import mock_aws
 from course.config import BACKUP_TAG_KEY
 from lab_constructs.tables import load_item
 from stacks.dynamodb_users import DynamoDbUsersStack
-from tests.conftest import PARTICIPANT
+from tests.conftest import PARTICIPANT, role_statements
 
 LAB = "LabDynamoDbUsers"
 LAB_DIR = Path(__file__).resolve().parent.parent / "labs" / DynamoDbUsersStack.folder
@@ -82,21 +82,18 @@ def refs(table):
 @pytest.fixture(scope="module")
 def seed(resources):
     """The custom resource that writes the seed item."""
-    return _only(resources, "Custom::AWS")[1]["Properties"]
-
-
-def _sdk_call(seed, event: str, refs) -> dict[str, Any]:
-    return json.loads(_resolve(seed[event], refs))
+    return _only(resources, "Custom::TableItem")[1]["Properties"]
 
 
 @pytest.fixture(scope="module")
 def put_item(seed, refs) -> dict[str, Any]:
-    """The PutItem call that the custom resource makes on create."""
-    call = _sdk_call(seed, "Create", refs)
-    assert (call["service"], call["action"]) == ("DynamoDB", "PutItem"), (
-        "the seed item is written with DynamoDB PutItem"
-    )
-    return call
+    """The PutItem call that the seed's handler makes on create (see test_deploy_time_handlers)."""
+    return {
+        "parameters": {
+            "TableName": _resolve(seed["TableName"], refs),
+            "Item": json.loads(seed["Item"]),
+        }
+    }
 
 
 @pytest.fixture(scope="module")
@@ -240,45 +237,51 @@ def test_seed_item_goes_into_this_table(put_item, refs, table):
     assert put_item["parameters"]["TableName"] == refs[table[0]]
 
 
-def test_an_update_rewrites_the_same_item_and_a_delete_does_nothing(seed, refs):
-    create = _sdk_call(seed, "Create", refs)
-    assert _sdk_call(seed, "Update", refs) == create, (
-        "an update puts the same item again (PutItem on the same key overwrites, never duplicates)"
-    )
-    assert create["physicalResourceId"] == {"id": "email=john.doe@example.com"}, (
-        "a fixed physical id: an update must not replace the resource"
-    )
-    assert "Delete" not in seed, "no call on delete: the table goes with the stack anyway"
+def test_seed_resource_keeps_one_physical_id_the_items_key(seed):
+    # The handler answers with this id on Create and Update: an update rewrites the item in
+    # place instead of replacing the resource (its behaviour: test_deploy_time_handlers.py).
+    assert seed["Key"] == "email=john.doe@example.com"
 
 
-def test_seed_function_does_not_download_an_sdk(seed):
-    assert seed["InstallLatestAwsSdk"] is False, "the function must use the runtime's SDK"
+def _seed_function(resources, seed):
+    function = resources[seed["ServiceToken"]["Fn::GetAtt"][0]]
+    assert function["Type"] == "AWS::Lambda::Function", "CloudFormation invokes it directly"
+    return function
+
+
+def test_seed_function_is_our_retrying_handler_on_the_newest_python(resources, seed):
+    properties = _seed_function(resources, seed)["Properties"]
+    assert properties["Handler"] == "index.put_item", "the handler that retries AccessDenied"
+    assert properties["Runtime"] == "python3.14"
+    assert properties["Timeout"] >= 150, "room for two minutes of retries, then the answer"
+
+
+def test_seed_waits_for_its_functions_permissions(resources, seed):
+    role_id = _seed_function(resources, seed)["Properties"]["Role"]["Fn::GetAtt"][0]
+    [seed_id] = [k for k, r in resources.items() if r["Type"] == "Custom::TableItem"]
+    policies = [
+        policy_id
+        for policy_id, policy in resources.items()
+        if policy["Type"] == "AWS::IAM::Policy"
+        and {"Ref": role_id} in policy["Properties"]["Roles"]
+    ]
+    assert policies
+    assert set(policies) | {role_id} <= set(resources[seed_id]["DependsOn"])
 
 
 def test_seed_function_may_only_put_items_into_this_table(resources, seed, table):
-    function = resources[seed["ServiceToken"]["Fn::GetAtt"][0]]
+    function = _seed_function(resources, seed)
     role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
-    statements = [
-        statement
-        for policy in resources.values()
-        if policy["Type"] == "AWS::IAM::Policy"
-        and {"Ref": role_id} in policy["Properties"]["Roles"]
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-    ]
-    assert statements == [
+    log_group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+    statements = role_statements(resources, role_id)
+    assert [s for s in statements if s["Resource"] != {"Fn::GetAtt": [log_group, "Arn"]}] == [
         {
             "Action": "dynamodb:PutItem",
             "Effect": "Allow",
             "Resource": {"Fn::GetAtt": [table[0], "Arn"]},
         }
-    ], "the custom resource may call dynamodb:PutItem on this table and nothing else"
-    managed = [
-        _resolve(arn, {"AWS::Partition": "aws"})
-        for arn in resources[role_id]["Properties"].get("ManagedPolicyArns", [])
-    ]
-    assert managed == ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"], (
-        "beyond its logs, the function's role grants nothing"
-    )
+    ], "beyond its own logs, the function may call dynamodb:PutItem on this table only"
+    assert "ManagedPolicyArns" not in resources[role_id]["Properties"]
 
 
 def test_seed_function_logs_to_a_destroyable_group_with_retention(resources):

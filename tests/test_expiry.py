@@ -1,27 +1,25 @@
-"""Auto-expiry (`-c expires_in_hours=N`, issue #9): each requirement, one test each.
+"""Auto-expiry (`-c expires_in_hours=N`, issues #9 and #20): each requirement, one test each.
 
-The every-option app (`every_option_synth`) is synthesized under the fixed clock `FIXED_NOW`.
+The time is computed at deploy (the clock's handler: test_deploy_time_handlers.py); here, how
+the template wires it: the clock runs after every other resource, the schedule fires at its time.
 """
 
 import json
-from datetime import UTC, datetime
 
 import pytest
 
-import lab_constructs.expiry as expiry
 from stacks import LABS
-from tests.conftest import EVERY_OPTION
+from tests.conftest import role_statements
 
 LAB_IDS = [lab.lab_id for lab in LABS]
-HOURS = int(EVERY_OPTION["expires_in_hours"])
-EXPECTED_AT = "2026-11-20T15:30:15"  # FIXED_NOW + 6 h, whole seconds, UTC
 SCHEDULE = "AWS::Scheduler::Schedule"
+CLOCK = "Custom::ExpiryTime"
 STACK_ID = {"Ref": "AWS::StackId"}
 
 
 @pytest.fixture(scope="module")
 def expiring(every_option_synth):
-    """Every lab synthesized with `-c expires_in_hours=6` (and the other options) at FIXED_NOW."""
+    """Every lab synthesized with `-c expires_in_hours=6` (and the other options)."""
     return every_option_synth
 
 
@@ -52,15 +50,55 @@ def _join(value):
     return "".join(p if isinstance(p, str) else json.dumps(p) for p in parts)
 
 
+def _clock(synth, lab_id):
+    clocks = _resources(synth, lab_id, CLOCK)
+    assert len(clocks) == 1, f"{lab_id}: expected one expiry clock, got {list(clocks)}"
+    return clocks.popitem()
+
+
 @pytest.mark.parametrize("lab_id", LAB_IDS)
-def test_schedule_fires_once_n_hours_after_synth_in_utc(expiring, lab_id):
+def test_schedule_fires_once_at_the_time_computed_during_the_deploy(expiring, lab_id):
     schedule = _schedule(expiring, lab_id)
-    assert schedule["ScheduleExpression"] == f"at({EXPECTED_AT})", (
-        "the stack must be deleted expires_in_hours after synth (a one-time `at` schedule)"
+    clock_id, clock = _clock(expiring, lab_id)
+    assert schedule["ScheduleExpression"] == {"Fn::GetAtt": [clock_id, "At"]}, (
+        "a one-time `at` schedule whose time comes from the deploy, not the synth (issue #20)"
     )
+    assert clock["Properties"]["Hours"] == "6", "-c expires_in_hours=6"
     assert schedule["ScheduleExpressionTimezone"] == "Etc/UTC"
     assert schedule["FlexibleTimeWindow"] == {"Mode": "OFF"}, "it must fire at the time shown"
     assert schedule["State"] == "ENABLED"
+
+
+@pytest.mark.parametrize("lab_id", LAB_IDS)
+def test_the_clock_runs_after_every_other_resource_of_the_stack(expiring, lab_id):
+    resources = expiring.template(lab_id)["Resources"]
+    _, clock = _clock(expiring, lab_id)
+    expiry_parts = {k for k in resources if k.startswith("Expiry")}
+    lab_resources = {
+        k for k, r in resources.items() if k not in expiry_parts and "Condition" not in r
+    }
+    assert lab_resources, "the lab has resources"
+    assert lab_resources <= set(clock["DependsOn"]), (
+        "the expiry counts from the end of the deploy: the clock waits for everything else"
+    )
+
+
+@pytest.mark.parametrize("lab_id", LAB_IDS)
+def test_the_clock_function_may_only_write_its_logs(expiring, lab_id):
+    resources = expiring.template(lab_id)["Resources"]
+    function = resources[_clock(expiring, lab_id)[1]["Properties"]["ServiceToken"]["Fn::GetAtt"][0]]
+    assert function["Properties"]["Handler"] == "index.expiry_time"
+    role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    log_group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+    statements = role_statements(resources, role_id)
+    assert statements == [
+        {
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [log_group, "Arn"]},
+        }
+    ]
+    assert "ManagedPolicyArns" not in resources[role_id]["Properties"]
 
 
 @pytest.mark.parametrize("lab_id", LAB_IDS)
@@ -74,10 +112,12 @@ def test_schedule_calls_cloudformation_delete_stack_on_its_own_stack_without_lam
     assert target["Input"] == {"Fn::Join": ["", ['{"StackName":"', STACK_ID, '"}']]}, (
         "DeleteStack must name this stack by its unique id (AWS::StackId)"
     )
-    assert (
+    added = (
         _resources(expiring, lab_id, "AWS::Lambda::Function").keys()
-        == _resources(participant_synth, lab_id, "AWS::Lambda::Function").keys()
-    ), "the expiry must not add a Lambda function"
+        - _resources(participant_synth, lab_id, "AWS::Lambda::Function").keys()
+    )
+    assert len(added) == 1, "the expiry adds one function, its clock; DeleteStack needs none"
+    assert all(k.startswith("Expiry") for k in added)
 
 
 @pytest.mark.parametrize("lab_id", LAB_IDS)
@@ -130,7 +170,10 @@ def test_schedule_and_role_go_with_the_stack(expiring, lab_id):
 
 @pytest.mark.parametrize("lab_id", LAB_IDS)
 def test_outputs_say_when_the_lab_expires(expiring, lab_id):
-    assert expiring.template(lab_id)["Outputs"]["ExpiresAt"]["Value"] == EXPECTED_AT + "Z"
+    clock_id = _clock(expiring, lab_id)[0]
+    assert expiring.template(lab_id)["Outputs"]["ExpiresAt"]["Value"] == {
+        "Fn::GetAtt": [clock_id, "ExpiresAt"]
+    }, "the time the clock computed (class-status reads it)"
 
 
 @pytest.mark.parametrize("lab_id", LAB_IDS)
@@ -139,9 +182,3 @@ def test_without_the_option_nothing_is_added(synth, lab_id):
     assert "ExpiresAt" not in template.get("Outputs", {})
     assert _resources(synth, lab_id, SCHEDULE) == {}, "no schedule without expires_in_hours"
     assert not any("Expiry" in logical_id for logical_id in template["Resources"])
-
-
-def test_the_clock_is_read_at_synth_in_utc():
-    before = datetime.now(UTC)
-    assert before <= expiry.now() <= datetime.now(UTC)
-    assert expiry.now().tzinfo is not None, "an aware time, or the schedule is off by the TZ"

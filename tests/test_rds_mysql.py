@@ -77,10 +77,14 @@ def the_key(template):
 # --- Database -----------------------------------------------------------------------------
 
 
-def test_engine_is_mysql_8_4(template):
+def test_engine_is_mysql_8_4_pinned_to_the_major_version_only(template):
     props = primary(template)[1]
     assert props["Engine"] == "mysql"
-    assert props["EngineVersion"].startswith("8.4."), "the lab runs MySQL 8.4, not 8.0"
+    assert props["EngineVersion"] == "8.4", (
+        "the lab runs MySQL 8.4; no minor version, since RDS withdraws minor versions and a "
+        "withdrawn one fails every new deploy (issue #20)"
+    )
+    assert props["AutoMinorVersionUpgrade"] is True, "RDS keeps the minor version current"
 
 
 def test_no_extended_support_is_billed(template):
@@ -351,13 +355,17 @@ def test_no_read_replica_by_default(template):
     assert "ReplicaEndpoint" not in template["Outputs"]
 
 
-def test_read_replica_with_the_flag_is_encrypted_with_the_lab_key(options):
-    primary_id = primary(options)[0]
+def test_read_replica_with_the_flag_inherits_its_sources_encryption(options):
+    primary_id, primary_props = primary(options)
     (replica_id, props), *rest = replicas(options).items()
     assert rest == [], "one read replica"
     assert primary_id in str(props["SourceDBInstanceIdentifier"])
-    assert props["KmsKeyId"] == {"Fn::GetAtt": [the_key(options), "Arn"]}, "encrypted replica"
-    assert props.get("StorageEncrypted", True) is True
+    # Same region: RDS encrypts the replica with its source's key and rejects a KmsKeyId
+    # (CreateDBInstanceReadReplica); StorageEncrypted is inherited from the source.
+    assert "KmsKeyId" not in props, "a same-region replica must not name a key"
+    assert "StorageEncrypted" not in props, "inherited from the source"
+    assert primary_props["StorageEncrypted"] is True
+    assert primary_props["KmsKeyId"] == {"Fn::GetAtt": [the_key(options), "Arn"]}
     assert props["MultiAZ"] is False
     assert options["Outputs"]["ReplicaEndpoint"]["Value"] == {
         "Fn::GetAtt": [replica_id, "Endpoint.Address"]

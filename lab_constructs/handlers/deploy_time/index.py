@@ -1,0 +1,138 @@
+"""Lambda-backed custom resources that run while a lab stack deploys.
+
+CloudFormation invokes these functions itself (the custom resource's ServiceToken is the
+function), with the deploying role, and waits for the answer each function PUTs to the
+request's pre-signed `ResponseURL` ("Custom resource response objects", CloudFormation User
+Guide). No provider framework in between: no second function, and no second role whose new
+policy could be invisible yet.
+
+- `put_item` writes one DynamoDB item on Create and Update (the same key, so an update
+  rewrites it), nothing on Delete. Its role's policy is created in the same deploy, and IAM is
+  eventually consistent ("Changes that I make are not always immediately visible", IAM User
+  Guide): the first PutItem can be denied although the policy is already CREATE_COMPLETE
+  (aws-cdk issues 31429 and 37675, which AwsCustomResource does not retry). So AccessDenied is
+  retried with growing pauses for about two minutes before the deploy fails.
+- `expiry_time` answers `at(...)` and the ISO time `Hours` hours after it runs, so a schedule
+  counts from the deploy, not from the synth (LabStack's `-c expires_in_hours`).
+
+Plain Python with boto3 (part of the Lambda runtime): testable with botocore's Stubber.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import urllib.request
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+LOGGER = logging.getLogger()
+LOGGER.setLevel(logging.INFO)
+
+# Seconds to wait before each new attempt after AccessDenied: 2+4+8+16+30+30+30 = 120 s in all,
+# within the function's timeout (LabTableItem). IAM changes usually show within seconds.
+ACCESS_DENIED_PAUSES = (2, 4, 8, 16, 30, 30, 30)
+ACCESS_DENIED = frozenset({"AccessDeniedException", "AccessDenied"})
+ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"
+AT_EXPRESSION = "at(%Y-%m-%dT%H:%M:%S)"  # EventBridge Scheduler's one-time schedule, in UTC
+
+# What a handler returns: the physical resource id and the attributes (Fn::GetAtt).
+Answer = tuple[str, dict[str, str]]
+Sender = Callable[[str, dict[str, Any]], None]
+
+
+def put_item(
+    event: dict[str, Any],
+    context: Any = None,
+    client: Any = None,
+    sleep: Callable[[float], None] = time.sleep,
+    send: Sender | None = None,
+) -> None:
+    """Custom resource handler: PutItem `Item` (JSON text) into `TableName` on Create/Update."""
+
+    def handle() -> Answer:
+        properties = event["ResourceProperties"]
+        if event["RequestType"] == "Delete":  # the table goes with the stack
+            return event["PhysicalResourceId"], {}
+        dynamodb = client or boto3.client("dynamodb")
+        item = json.loads(properties["Item"])  # JSON text: CloudFormation keeps strings intact
+        _retry_access_denied(
+            lambda: dynamodb.put_item(TableName=properties["TableName"], Item=item),
+            ACCESS_DENIED_PAUSES,
+            sleep,
+        )
+        LOGGER.info("put the item %s into %s", properties["Key"], properties["TableName"])
+        return properties["Key"], {}
+
+    _answer(event, handle, send or _send)
+
+
+def expiry_time(
+    event: dict[str, Any],
+    context: Any = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    send: Sender | None = None,
+) -> None:
+    """Custom resource handler: the time `Hours` hours from now, as `At` and `ExpiresAt`."""
+
+    def handle() -> Answer:
+        if event["RequestType"] == "Delete":
+            return event["PhysicalResourceId"], {}
+        hours = int(event["ResourceProperties"]["Hours"])
+        expires = (now().astimezone(UTC) + timedelta(hours=hours)).replace(microsecond=0)
+        expires_at = expires.strftime(ISO_UTC)
+        LOGGER.info("the stack expires at %s", expires_at)
+        return expires_at, {"At": expires.strftime(AT_EXPRESSION), "ExpiresAt": expires_at}
+
+    _answer(event, handle, send or _send)
+
+
+def _retry_access_denied(
+    call: Callable[[], Any], pauses: Iterable[float], sleep: Callable[[float], None]
+) -> Any:
+    """`call()`, again after each pause while it is denied; the last denial is raised."""
+    for pause in pauses:
+        try:
+            return call()
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in ACCESS_DENIED:
+                raise
+            LOGGER.info("access denied (IAM not visible yet?), retrying in %s s", pause)
+            sleep(pause)
+    return call()
+
+
+def _answer(event: dict[str, Any], handle: Callable[[], Answer], send: Sender) -> None:
+    """Run `handle` and send CloudFormation SUCCESS with its answer, or FAILED with the error."""
+    response = {
+        "StackId": event["StackId"],
+        "RequestId": event["RequestId"],
+        "LogicalResourceId": event["LogicalResourceId"],
+    }
+    try:
+        physical_id, data = handle()
+        response |= {"Status": "SUCCESS", "PhysicalResourceId": physical_id, "Data": data}
+    except Exception as error:
+        LOGGER.exception("%s failed", event["RequestType"])
+        response |= {
+            "Status": "FAILED",
+            "Reason": f"{type(error).__name__}: {error}"[:1000],
+            # A failed Create has no id yet; CloudFormation then needs one to send Delete.
+            "PhysicalResourceId": event.get("PhysicalResourceId", event["LogicalResourceId"]),
+        }
+    send(event["ResponseURL"], response)
+
+
+def _send(url: str, response: dict[str, Any]) -> None:
+    """PUT the response to the pre-signed S3 URL (an empty content type, as it was signed)."""
+    body = json.dumps(response).encode()
+    request = urllib.request.Request(
+        url, data=body, method="PUT", headers={"Content-Type": "", "Content-Length": len(body)}
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        LOGGER.info("CloudFormation answered %s", answer.status)

@@ -1,0 +1,225 @@
+"""The deploy-time custom resource handlers (lab_constructs/handlers/deploy_time), as plain Python.
+
+Fake DynamoDB: botocore's Stubber, which checks each request against the API model and fails
+on any call the test did not expect. The answer to CloudFormation is captured instead of sent.
+"""
+
+import json
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from lab_constructs.handlers.deploy_time import index as handler
+
+TABLE = "ana-Users"
+KEY = "email=john.doe@example.com"
+ITEM = {"email": {"S": "john.doe@example.com"}, "age": {"N": "30"}, "admin": {"BOOL": True}}
+URL = "https://cloudformation-custom-resource-response.example/answer?signature=x"
+DENIED_MESSAGE = "User: arn:aws:sts::123456789012:assumed-role/w/f is not authorized"
+
+
+def event(request_type: str, properties: dict, physical_id: str | None = None) -> dict:
+    """What CloudFormation sends to a Lambda-backed custom resource."""
+    sent = {
+        "RequestType": request_type,
+        "ResponseURL": URL,
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/ana-Lab/guid",
+        "RequestId": "request-1",
+        "LogicalResourceId": "JohnDoePutItem",
+        "ResourceType": "Custom::TableItem",
+        "ResourceProperties": {"ServiceToken": "arn:aws:lambda:...", **properties},
+    }
+    if physical_id:
+        sent["PhysicalResourceId"] = physical_id
+    return sent
+
+
+def put_event(request_type: str = "Create", physical_id: str | None = None) -> dict:
+    properties = {"TableName": TABLE, "Item": json.dumps(ITEM), "Key": KEY}
+    return event(request_type, properties, physical_id)
+
+
+class Answers:
+    """Captures what the handler would PUT to the response URL."""
+
+    def __init__(self):
+        self.sent: list[tuple[str, dict]] = []
+
+    def __call__(self, url: str, response: dict) -> None:
+        self.sent.append((url, response))
+
+    @property
+    def only(self) -> dict:
+        assert len(self.sent) == 1, "exactly one answer to CloudFormation"
+        url, response = self.sent[0]
+        assert url == URL
+        return response
+
+
+@pytest.fixture
+def dynamodb():
+    client = boto3.client(
+        "dynamodb",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
+def expect_put(stubber: Stubber) -> None:
+    stubber.add_response("put_item", {}, {"TableName": TABLE, "Item": ITEM})
+
+
+def deny(stubber: Stubber, code: str = "AccessDeniedException") -> None:
+    stubber.add_client_error(
+        "put_item",
+        service_error_code=code,
+        service_message=DENIED_MESSAGE,
+        http_status_code=400,
+        expected_params={"TableName": TABLE, "Item": ITEM},
+    )
+
+
+def test_put_item_writes_the_item_and_answers_with_its_key(dynamodb):
+    client, stubber = dynamodb
+    expect_put(stubber)
+    answers = Answers()
+    handler.put_item(put_event(), client=client, sleep=pytest.fail, send=answers)
+    assert answers.only == {
+        "Status": "SUCCESS",
+        "PhysicalResourceId": KEY,
+        "StackId": put_event()["StackId"],
+        "RequestId": "request-1",
+        "LogicalResourceId": "JohnDoePutItem",
+        "Data": {},
+    }
+
+
+def test_put_item_retries_access_denied_until_iam_shows_the_permission(dynamodb):
+    # IAM is eventually consistent: a policy created seconds earlier can still be invisible.
+    client, stubber = dynamodb
+    deny(stubber)
+    deny(stubber, "AccessDenied")
+    expect_put(stubber)
+    pauses, answers = [], Answers()
+    handler.put_item(put_event(), client=client, sleep=pauses.append, send=answers)
+    assert answers.only["Status"] == "SUCCESS"
+    assert pauses == [2, 4], "a growing pause before each new attempt"
+
+
+def test_put_item_fails_the_deploy_after_two_minutes_of_denials(dynamodb):
+    client, stubber = dynamodb
+    attempts = 8
+    for _ in range(attempts):
+        deny(stubber)
+    pauses, answers = [], Answers()
+    handler.put_item(put_event(), client=client, sleep=pauses.append, send=answers)
+    response = answers.only
+    assert response["Status"] == "FAILED"
+    assert "AccessDeniedException" in response["Reason"]
+    assert DENIED_MESSAGE in response["Reason"], "the reason CloudFormation shows names the cause"
+    assert response["PhysicalResourceId"] == "JohnDoePutItem"
+    assert len(pauses) == attempts - 1
+    assert 100 <= sum(pauses) <= 150, "about two minutes, well within the function's timeout"
+
+
+def test_put_item_does_not_retry_other_errors(dynamodb):
+    client, stubber = dynamodb
+    deny(stubber, "ResourceNotFoundException")
+    answers = Answers()
+    handler.put_item(put_event(), client=client, sleep=pytest.fail, send=answers)
+    assert answers.only["Status"] == "FAILED"
+    assert "ResourceNotFoundException" in answers.only["Reason"]
+
+
+def test_put_item_on_update_rewrites_the_same_item_under_the_same_id(dynamodb):
+    client, stubber = dynamodb
+    expect_put(stubber)
+    answers = Answers()
+    handler.put_item(put_event("Update", KEY), client=client, sleep=pytest.fail, send=answers)
+    assert answers.only["Status"] == "SUCCESS"
+    assert answers.only["PhysicalResourceId"] == KEY, "the same id: no replacement"
+
+
+def test_put_item_on_delete_calls_nothing(dynamodb):
+    client, _ = dynamodb  # the Stubber fails on any call
+    answers = Answers()
+    handler.put_item(put_event("Delete", KEY), client=client, sleep=pytest.fail, send=answers)
+    assert answers.only["Status"] == "SUCCESS"
+    assert answers.only["PhysicalResourceId"] == KEY
+
+
+def test_expiry_time_counts_the_hours_from_when_it_runs():
+    answers = Answers()
+    ran_at = datetime(2026, 11, 20, 9, 30, 15, 987_654, tzinfo=UTC)
+    handler.expiry_time(event("Create", {"Hours": "6"}), now=lambda: ran_at, send=answers)
+    response = answers.only
+    assert response["Status"] == "SUCCESS"
+    assert response["Data"] == {
+        "At": "at(2026-11-20T15:30:15)",
+        "ExpiresAt": "2026-11-20T15:30:15Z",
+    }
+    assert response["PhysicalResourceId"] == "2026-11-20T15:30:15Z"
+
+
+def test_expiry_time_on_delete_keeps_its_id():
+    answers = Answers()
+    handler.expiry_time(
+        event("Delete", {"Hours": "6"}, "2026-11-20T15:30:15Z"), now=pytest.fail, send=answers
+    )
+    assert answers.only == {
+        "Status": "SUCCESS",
+        "PhysicalResourceId": "2026-11-20T15:30:15Z",
+        "StackId": event("Delete", {})["StackId"],
+        "RequestId": "request-1",
+        "LogicalResourceId": "JohnDoePutItem",
+        "Data": {},
+    }
+
+
+def test_a_bad_property_fails_with_a_reason_instead_of_hanging():
+    answers = Answers()
+    handler.expiry_time(event("Create", {"Hours": "six"}), send=answers)
+    assert answers.only["Status"] == "FAILED"
+    assert "six" in answers.only["Reason"]
+
+
+def test_the_answer_is_put_to_the_response_url_as_signed(monkeypatch):
+    sent = []
+
+    class Reply:
+        status = 200
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *_):
+            return False
+
+    def urlopen(request, timeout):
+        sent.append(request)
+        return Reply()
+
+    monkeypatch.setattr(handler.urllib.request, "urlopen", urlopen)
+    handler._send(URL, {"Status": "SUCCESS"})
+    [request] = sent
+    assert request.full_url == URL
+    assert request.get_method() == "PUT"
+    assert request.get_header("Content-type") == "", "the pre-signed URL was signed without one"
+    assert json.loads(request.data) == {"Status": "SUCCESS"}
+
+
+def test_class_status_reads_the_time_the_clock_answers():
+    # The ExpiresAt output is the clock's answer; class-status parses it to flag expired labs.
+    from course.classroom import _parse_time
+
+    answers = Answers()
+    ran_at = datetime(2026, 11, 20, 9, 30, 15, tzinfo=UTC)
+    handler.expiry_time(event("Create", {"Hours": "1"}), now=lambda: ran_at, send=answers)
+    expires_at = answers.only["Data"]["ExpiresAt"]
+    assert _parse_time(expires_at) == datetime(2026, 11, 20, 10, 30, 15, tzinfo=UTC)
