@@ -644,19 +644,19 @@ th.who,td.who{text-align:left;font-weight:600}
 td.s{text-align:center;font-weight:600;min-width:58px}
 td.s a{color:inherit;text-decoration:none}
 td.PASS{background:var(--pass);color:var(--pass-ink)}
-td.FAIL{background:var(--fail);color:var(--fail-ink);font-weight:700;
-text-decoration:underline dotted}
+td.FAIL{background:var(--fail);color:var(--fail-ink);font-weight:700}
 td.WARN{background:var(--warn);color:var(--warn-ink)}
 td.SKIP{background:var(--skip);color:var(--skip-ink);font-style:italic;font-weight:400}
-td.why{background:repeating-linear-gradient(135deg,#f6f7f9 0 8px,#eef0f3 8px 16px);color:#39404d}
+td.why{white-space:normal;text-align:left;color:#39404d;
+background:repeating-linear-gradient(135deg,#f6f7f9 0 8px,#eef0f3 8px 16px)}
 td.why b{font-weight:600}
 td.meta{color:#39404d;font-variant-numeric:tabular-nums}
 td.bad{color:var(--fail-ink);font-weight:600}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-tr.done td.who::after{content:" ✓ done";font-weight:400;color:var(--pass-ink)}
+td.who .done{font-weight:400;color:var(--pass-ink)}
 h2{font-size:16px;margin:18px 0 6px}
-section.stuck{border:1px solid var(--line);border-left:5px solid var(--fail-ink);padding:8px 12px;
-margin:0 0 10px;max-width:1100px}
+section.stuck{border:1px solid var(--line);border-left:5px solid var(--fail-ink);padding:6px 12px;
+margin:0 0 8px;max-width:1100px}
 section.stuck h3{font-size:14px;margin:0 0 4px}
 section.stuck p{margin:0 0 4px}
 section.stuck ul{margin:4px 0 0;padding-left:20px}
@@ -699,7 +699,8 @@ def page(report: ClassReport, refresh_seconds: int | None = None) -> str:
         cells = stack_cells(row, now)
         names = ", ".join(f"{k} {v}" for k, v in row.resources.items() if v)
         who_tip = f' title="{_e(row.source + ": " + names)}"' if names else ""
-        parts = [f'<td class="who"{who_tip}>{_e(row.participant)}</td>']
+        done = ' <span class="done">✓ done</span>' if row.done else ""
+        parts = [f'<td class="who"{who_tip}>{_e(row.participant)}{done}</td>']
         if row.state is State.CHECKED:
             parts += [_result_cell(report, i, r) for i, r in enumerate(row.results)]
         else:
@@ -716,12 +717,12 @@ def page(report: ClassReport, refresh_seconds: int | None = None) -> str:
         if report.swept:
             tip = "\n".join(row.leftovers or ())
             parts.append(f'<td class="num" title="{_e(tip)}">{_e(_leftover_cell(row))}</td>')
-        body.append(f'<tr class="{"done" if row.done else ""}">{"".join(parts)}</tr>')
+        body.append(f"<tr>{''.join(parts)}</tr>")
     stuck = []
     for index, found in failures(report):
         column = report.columns[index]
         items = "".join(
-            f"<li><b>{_e(who)}</b> ({_e(r.status)}): found {_e(r.detail)}</li>" for who, r in found
+            f"<li><b>{_e(who)}</b> ({_e(r.status)}) found: {_e(r.detail)}</li>" for who, r in found
         )
         stuck.append(
             f'<section class="stuck" id="stuck-{index}"><h3>{_e(column.header)}: '

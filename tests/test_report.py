@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import html
 import json
+import os
+import shutil
+import struct
 import subprocess
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 
 import boto3
 import pytest
@@ -388,3 +392,124 @@ def test_make_target_calls_the_report():
         f'.venv/bin/python -m course.report --lab "{LAB}" --participants "ana ben"'
         ' --html "class.html" --json --watch 30 --own "table={participant}-Users"'
     )
+
+
+# --- the page in a real browser ---------------------------------------------------------------
+
+ARTIFACTS = ROOT / "test-artifacts"  # gitignored: the screenshot a person can look at
+# Offline and quiet: no first-run, sync, updates or background requests; a throw-away profile.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
+WINDOW = (1300, 900)
+
+
+def chromium() -> str:
+    """Debian's chromium; in CI (CI=true) it must be there, elsewhere the test is skipped."""
+    found = shutil.which("chromium")
+    if found:
+        return found
+    if os.environ.get("CI") == "true":
+        pytest.fail("chromium is not installed: .ci/run installs it (apt-get install chromium)")
+    pytest.skip("chromium is not installed (apt-get install chromium); CI runs this test")
+
+
+class Seen(HTMLParser):
+    """What a person sees of a page: its text (no styles, no tooltips), and the matrix's cells."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.rows: list[list[str]] = []
+        self._hidden = 0
+        self._cell: list[str] | None = None
+        self._in_matrix = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("style", "title", "script"):
+            self._hidden += 1
+        elif tag == "table" and ("id", "matrix") in attrs:
+            self._in_matrix = True
+        elif tag == "tr" and self._in_matrix:
+            self.rows.append([])
+        elif tag in ("td", "th") and self._in_matrix:
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("style", "title", "script"):
+            self._hidden -= 1
+        elif tag == "table":
+            self._in_matrix = False
+        elif tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._hidden:
+            return
+        self.text.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def visible(self) -> str:
+        return " ".join(" ".join(self.text).split())
+
+
+def browse(browser: str, profile, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+
+def png_size(path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "a PNG"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_the_page_in_a_real_browser_shows_the_matrix_a_failing_cell_its_hint_and_the_summary(
+    klass, tmp_path
+):
+    browser = chromium()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = ARTIFACTS / "class-report.html"
+    page.write_text(gathered(klass).html(), encoding="utf-8")
+
+    dom = browse(browser, tmp_path / "profile", "--dump-dom", page.as_uri()).stdout
+    seen = Seen()
+    seen.feed(dom)
+    header, *rows = seen.rows
+    assert header[:7] == ["participant", "table", "key", "on-demand", "item", "GSI", "query"]
+    matrix = {row[0]: row[1:] for row in rows}
+    assert list(matrix) == ["ana ✓ done", *CLASS[1:5], "fay ✓ done", "gus"]
+    assert matrix["cem"][:6] == ["✓ PASS"] * 4 + ["✗ FAIL", "✓ PASS"]
+    assert matrix["dia"][:2] == ["✗ FAIL", "- SKIP"]
+    assert matrix["eve"][0] == "stack not ready: deploy failed: see its events"
+    text = seen.visible()
+    assert SUMMARY in text
+    assert f"Hint: {GSI_HINT} ben (FAIL) found: the table has no global secondary index" in text
+    assert "cem (FAIL) found: index name-index: it projects KEYS_ONLY" in text
+
+    screenshot = ARTIFACTS / "class-report.png"
+    screenshot.unlink(missing_ok=True)
+    size = ",".join(map(str, WINDOW))
+    browse(
+        browser,
+        tmp_path / "profile",
+        f"--window-size={size}",
+        f"--screenshot={screenshot}",
+        page.as_uri(),
+    )
+    assert png_size(screenshot) == WINDOW
