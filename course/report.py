@@ -549,10 +549,9 @@ def text(report: ClassReport) -> str:
         column = report.columns[index]
         lines += ["", f"{column.header}: {column.description}", f"  hint: {column.hint}"]
         lines += [f"  {STATUS_MARKS[r.status]} {who_}: {r.detail}" for who_, r in found]
-    if report.swept:
-        for row in report.rows:
-            for leftover in row.leftovers or ():
-                lines.append(f"leftover of {row.participant}: {leftover}")
+    leftovers = [(r.participant, item) for r in report.rows for item in r.leftovers or ()]
+    if leftovers:
+        lines += ["", "leftovers:", *(f"  {who_}: {item}" for who_, item in leftovers)]
     legend = "; ".join(f"{c.header} = {c.description}" for c in report.columns)
     lines += ["", f"legend: {legend}", report.summary()]
     return "\n".join(lines)
@@ -637,11 +636,11 @@ h1{font-size:20px;margin:0 0 2px}
 .taken{color:#5a6372;margin:0 0 12px}
 .summary{font-size:17px;font-weight:600;margin:0 0 16px;padding:8px 12px;
 border-left:5px solid #3b5bdb;background:#f1f4fd}
-table{border-collapse:collapse;margin-bottom:18px}
-th,td{border:1px solid var(--line);padding:4px 8px;white-space:nowrap}
+table{border-collapse:collapse;margin-bottom:18px;font-size:13px}
+th,td{border:1px solid var(--line);padding:3px 6px;white-space:nowrap}
 thead th{background:#f4f5f7;font-weight:600;position:sticky;top:0}
 th.who,td.who{text-align:left;font-weight:600}
-td.s{text-align:center;font-weight:600;min-width:58px}
+td.s{text-align:center;font-weight:600;min-width:54px}
 td.s a{color:inherit;text-decoration:none}
 td.PASS{background:var(--pass);color:var(--pass-ink)}
 td.FAIL{background:var(--fail);color:var(--fail-ink);font-weight:700}
@@ -689,7 +688,7 @@ def _result_cell(report: ClassReport, index: int, result: Result) -> str:
 def page(report: ClassReport, refresh_seconds: int | None = None) -> str:
     """One self-contained HTML page: inline CSS, no scripts, fonts or images; all text escaped."""
     now = report.taken_at
-    extra = ["stack", "since (up)", "expires", "cost so far"] + (
+    extra = ["stack", "up since", "expires", "cost so far"] + (
         ["leftovers"] if report.swept else []
     )
     head = "".join(f'<th title="{_e(c.description)}">{_e(c.header)}</th>' for c in report.columns)
