@@ -239,7 +239,10 @@ def test_a_sweep_fills_the_leftovers_column_and_a_failing_sweep_is_one_cell(klas
     assert rows["dia"].leftovers == ("log group /aws/lambda/x (retained)",)
     assert rows["ben"].leftovers == ("cannot sweep: unexpected RuntimeError: sweep broke",)
     assert rows["ana"].leftovers == ()
-    assert "leftovers:\n  dia: log group /aws/lambda/x (retained)\n" in found.text()
+    assert (
+        "leftovers:\n  ben: cannot sweep: unexpected RuntimeError: sweep broke\n"
+        "  dia: log group /aws/lambda/x (retained)\n" in found.text()
+    )
     assert found.summary().endswith("2 with leftovers; est. cost so far < $0.01")
     assert "leftovers" not in gathered(klass).text(), "no sweep, no column"
 
