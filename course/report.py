@@ -344,7 +344,8 @@ class ClassReport:
         if self.swept:
             with_leftovers = sum(bool(r.leftovers) for r in rows)
             parts.append(f"{with_leftovers} with leftovers")
-        return ", ".join(parts) + f"; est. cost so far {costs.dollars(self.cost())}"
+        at_most = any(r.stack.hourly.at_most for r in rows if r.stack and r.stack.hourly)
+        return ", ".join(parts) + f"; est. cost so far {costs.dollars(self.cost(), at_most)}"
 
     @property
     def all_done(self) -> bool:
@@ -435,9 +436,15 @@ def gather(
         judged = tuple(r for r in results if r.status is not Status.INFO)
         return Row(participant, State.CHECKED, source, "", names, judged, stack, leftovers)
 
+    def guarded(participant: str) -> Row:
+        try:
+            return one(participant)
+        except Exception as error:  # e.g. no session: one row says why, the others still run
+            return Row(participant, State.ERROR, reason=_one_line(error))
+
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="report")
     try:
-        rows = tuple(pool.map(one, participants))
+        rows = tuple(pool.map(guarded, participants))
     finally:  # on Ctrl-C, start no further participant (the running ones end on their own)
         pool.shutdown(wait=False, cancel_futures=True)
     return ClassReport(
