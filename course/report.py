@@ -61,7 +61,7 @@ DEFAULT_CONCURRENCY = 8
 MAX_CONCURRENCY = 16  # the account's API rate limits, not the laptop
 # Throttling is retried with back-off (botocore's adaptive mode also slows the whole client
 # down); what still fails after that becomes the participant's row.
-RETRIES = Config(retries={"mode": "adaptive", "max_attempts": 8})
+RETRIES = Config(retries={"mode": "adaptive", "total_max_attempts": 8})
 EXIT_DONE, EXIT_NOT_DONE, EXIT_INVALID = 0, 1, 2
 PARTICIPANT_FIELD = "participant"
 # A stack in this state holds nothing any more: it costs nothing.

@@ -272,6 +272,37 @@ def test_listing_the_stacks_fails_every_row_says_why_and_the_report_still_prints
     assert found.summary() == "0 of 2 done, 2 could not be checked; est. cost so far < $0.01"
 
 
+def test_a_participant_still_throttled_after_the_retries_is_a_row_that_says_so(klass, monkeypatch):
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # the test's sessions: no retries, no waiting
+
+    def throttled():
+        checking = klass()
+
+        def throttle(params, **_kwargs):
+            if b'"ana-Users"' in params["body"]:
+                body = {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}
+                return AWSResponse(None, 400, {}, None), body
+            return None
+
+        checking.events.register("before-call.dynamodb.DescribeTable", throttle)
+        return checking
+
+    found = report.gather(LAB, ["ana", "ben"], session=throttled, now=lambda: NOW)
+    ana, ben = found.rows
+    assert (ana.state, ana.reason) == (
+        report.State.ERROR,
+        "DescribeTable failed: ThrottlingException: Rate exceeded",
+    )
+    assert ana.stack is not None, "the row still shows the stack and its cost"
+    assert ben.state is report.State.CHECKED
+
+
+def test_the_reports_own_sessions_retry_throttling_with_back_off(monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    client = report._session_factory(None, REGION)().client("dynamodb")
+    assert client.meta.config.retries == {"mode": "adaptive", "total_max_attempts": 8}
+
+
 # --- costs on the report: the lab sheet's figures, stated here -------------------------------
 
 
