@@ -692,6 +692,14 @@ def _result_cell(report: ClassReport, index: int, result: Result) -> str:
     return f'<td class="s {status}" title="{_e(tip)}">{_e(label)}</td>'
 
 
+def _history(stack: StackInfo | None) -> str:
+    """When the stack was created and last updated (a tooltip: the cell shows the creation)."""
+    if stack is None:
+        return ""
+    created = f"created {_iso(stack.created) or '?'}"
+    return created + (f", last updated {_iso(stack.updated)}" if stack.updated else "")
+
+
 def page(report: ClassReport, refresh_seconds: int | None = None) -> str:
     """One self-contained HTML page: inline CSS, no scripts, fonts or images; all text escaped."""
     now = report.taken_at
@@ -716,7 +724,8 @@ def page(report: ClassReport, refresh_seconds: int | None = None) -> str:
             )
         bad_stack = row.stack is not None and row.stack.status not in USABLE_STACK_STATES
         parts.append(f'<td class="meta{" bad" if bad_stack else ""}">{_e(cells["stack"])}</td>')
-        parts.append(f'<td class="meta">{_e(cells["since"])}</td>')
+        history = _history(row.stack)
+        parts.append(f'<td class="meta" title="{_e(history)}">{_e(cells["since"])}</td>')
         expired = cells["expires"].startswith("EXPIRED")
         parts.append(f'<td class="meta{" bad" if expired else ""}">{_e(cells["expires"])}</td>')
         parts.append(f'<td class="num">{_e(cells["cost"])}</td>')
@@ -841,7 +850,8 @@ def main(
         session = session or _session_factory(args.profile, args.region)
         if not session().region_name:
             raise InvalidClass(
-                "no AWS region: pass --region (e.g. --region eu-west-1) or set AWS_REGION"
+                # boto3 reads AWS_DEFAULT_REGION (or the profile's), not AWS_REGION
+                "no AWS region: pass --region (e.g. --region eu-west-1) or set AWS_DEFAULT_REGION"
             )
     except InvalidClass as error:
         print(f"error: nothing was checked:\n{error}", file=sys.stderr)

@@ -402,6 +402,23 @@ def test_bad_input_is_one_line_and_checks_nothing(capsys, argv, message):
     assert "Traceback" not in err
 
 
+def test_no_region_is_one_line_naming_the_variable_boto3_reads(capsys, monkeypatch):
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
+    code = report.main(["--lab", LAB, "--participants", "ana"], session=boto3.Session)
+    assert (code, capsys.readouterr().err.splitlines()[-1]) == (
+        report.EXIT_INVALID,
+        "no AWS region: pass --region (e.g. --region eu-west-1) or set AWS_DEFAULT_REGION",
+    )
+
+
+def test_the_page_says_when_a_stack_was_created_and_last_updated():
+    updated = report.StackInfo("s", "UPDATE_COMPLETE", CREATED, NOW, None, None)
+    row = report.Row("ana", report.State.NOT_READY, reason="x", stack=updated)
+    page = report.ClassReport(LAB, REGION, NOW, 0.1, (), (row,), swept=False).html()
+    assert 'title="created 2026-11-26T09:00:00Z, last updated 2026-11-26T11:30:00Z"' in page
+
+
 def test_make_target_calls_the_report():
     result = subprocess.run(
         [
