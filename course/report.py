@@ -36,6 +36,7 @@ import json
 import os
 import string
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -47,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.loaders
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
@@ -285,10 +287,20 @@ def parse_own(lab: Lab, specs: Sequence[str]) -> dict[str, str]:
 
 
 def _session_factory(profile: str | None, region: str | None) -> Callable[[], boto3.Session]:
+    """New sessions (one per participant: sessions are not thread-safe) that share one botocore
+    data loader, so the service models are parsed once, not once per participant: 30
+    participants on moto take 1.1 s instead of 6.5 s."""
+    loader = botocore.loaders.create_loader()
+    lock = threading.Lock()
+
     def session() -> boto3.Session:
-        core = botocore.session.Session(profile=profile)
-        core.set_default_client_config(RETRIES)
-        return boto3.Session(botocore_session=core, region_name=region)
+        with lock:
+            core = botocore.session.Session(profile=profile)
+            core.register_component("data_loader", loader)
+            core.set_default_client_config(RETRIES)
+            made = boto3.Session(botocore_session=core, region_name=region)
+            loader.search_paths[:] = dict.fromkeys(loader.search_paths)  # boto3 adds its own
+        return made
 
     return session
 

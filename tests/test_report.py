@@ -297,10 +297,16 @@ def test_a_participant_still_throttled_after_the_retries_is_a_row_that_says_so(k
     assert ben.state is report.State.CHECKED
 
 
-def test_the_reports_own_sessions_retry_throttling_with_back_off(monkeypatch):
+def test_the_reports_own_sessions_retry_throttling_and_share_the_service_models(monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    client = report._session_factory(None, REGION)().client("dynamodb")
+    sessions = report._session_factory(None, REGION)
+    first, second = sessions(), sessions()
+    client = first.client("dynamodb")
     assert client.meta.config.retries == {"mode": "adaptive", "total_max_attempts": 8}
+    assert first is not second, "one session per participant: sessions are not thread-safe"
+    loader = first._session.get_component("data_loader")
+    assert loader is second._session.get_component("data_loader"), "models parsed once"
+    assert len(loader.search_paths) == len(set(loader.search_paths))
 
 
 # --- costs on the report: the lab sheet's figures, stated here -------------------------------
