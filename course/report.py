@@ -55,6 +55,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from course import costs
 from course.classroom import InvalidClass, deployed_labs, validate
+from course.config import LabSettings
 from labcheck.aws import USABLE_STACK_STATES, Aws, HttpGet, explain, http_get
 from labcheck.cli import LABS, OPTIONS, resource_names
 from labcheck.core import Kind, Lab, Result, Status, run
@@ -409,7 +410,7 @@ def gather(
     def one(participant: str) -> Row:
         if isinstance(listed, Exception):
             return Row(participant, State.ERROR, reason=_one_line(listed))
-        stack_name = f"{participant}-{lab_id}"
+        stack_name = LabSettings(participant=participant).stack_name(lab_id)
         raw = listed.by_name.get(stack_name)
         stack = _stack_info(lab_id, raw, expiry.get(participant)) if raw else None
         leftovers = None
