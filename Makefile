@@ -22,6 +22,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 PARALLEL := -n auto --dist loadfile
 
 .PHONY: setup synth test lint format snapshots clean bench rehearsal class-up class-down class-status check
+.PHONY: class-report
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -82,6 +83,13 @@ class-down: setup
 
 class-status: setup
 	$(CLASS) status
+
+# Who has finished which objective, what runs, what it costs: `make class-report LAB=... \
+# PARTICIPANTS="ana ben"` (optional HTML=file, JSON=1, WATCH=seconds, OWN="table={participant}-Users").
+class-report: setup
+	$(PY) -m course.report --lab "$(LAB)" --participants "$(PARTICIPANTS)" \
+	  $(if $(HTML),--html "$(HTML)") $(if $(JSON),--json) $(if $(WATCH),--watch $(WATCH)) \
+	  $(foreach own,$(OWN),--own "$(own)")
 
 # Check a deployed lab against its objectives: `make check LAB=LabS3Lifecycle [PARTICIPANT=ana]`.
 check: setup

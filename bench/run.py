@@ -6,6 +6,7 @@ Prints min/median/max wall-clock seconds of several runs of:
 - test suite: `pytest -n auto` as `make test` runs it first (all but the deploy rehearsal);
 - rehearsal: `pytest -m rehearsal` (moto server, bootstrap, deploys), without a target;
 and each median's ratio to the floor's. Targets (issue #10): synth <= 2x, suite <= 6x.
+Then the class report of 30 participants against one labcheck each (bench/class_report.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import class_report  # bench/, next to this script
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = ROOT / ".venv" / "bin" / "python"
@@ -52,6 +55,9 @@ def _commands(floor: Path) -> dict[str, tuple[list[str], Path]]:
     }
 
 
+CLASS_REPORT = "class report"
+
+
 def _time(command: list[str], cwd: Path, env: dict[str, str]) -> float:
     start = time.perf_counter()
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
@@ -64,7 +70,12 @@ def _time(command: list[str], cwd: Path, env: dict[str, str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs of each command (default 3)")
-    parser.add_argument("--only", nargs="*", help="measure only these (floor is always measured)")
+    parser.add_argument(
+        "--only",
+        nargs="*",
+        help=f"measure only these (floor is always measured, unless only {CLASS_REPORT!r})",
+    )
+    parser.add_argument("--html", type=Path, help="write the 30-participant class report here")
     args = parser.parse_args()
     # Run each command as if typed in a shell, not as a sub-make of `make bench`.
     env = {
@@ -75,10 +86,13 @@ def main() -> None:
     }
     commands = _commands(_floor_dir())
     names = ["floor", *(n for n in commands if n != "floor" and (not args.only or n in args.only))]
+    if args.only and set(args.only) <= {CLASS_REPORT}:
+        names = []
     print(
         f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
     )
-    print(f"{'':<12} {'min':>7} {'median':>7} {'max':>7} {'x floor':>8}  target")
+    if names:
+        print(f"{'':<12} {'min':>7} {'median':>7} {'max':>7} {'x floor':>8}  target")
     floor = None
     for name in names:
         command, cwd = commands[name]
@@ -93,6 +107,8 @@ def main() -> None:
             f"{ratio:>7.1f}x  {verdict}",
             flush=True,
         )
+    if not args.only or CLASS_REPORT in args.only:
+        class_report.bench(args.runs, args.html)
 
 
 if __name__ == "__main__":
