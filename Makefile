@@ -48,13 +48,13 @@ $(PY):
 	@$(PYTHON) -m venv $(VENV)
 
 $(LABCHECK_STAMP): requirements-labcheck.txt | $(PY)
-	$(call STEP,Installing boto3 for labcheck into .venv/ (about 10 s on a first run)...)
+	$(call STEP,Installing boto3 for labcheck into .venv/ (about 20 s on a first run)...)
 	@$(PY) $(PIP_INSTALL) -r $< $(NOT_HERE)
 	@touch $@
 
 # Each requirements file includes the smaller one, so a bigger install is the smaller one too.
 $(APP_STAMP): requirements.txt requirements-labcheck.txt | $(PY)
-	$(call STEP,Installing the CDK app's Python packages into .venv/ (about 60 s on a first run)...)
+	$(call STEP,Installing the CDK app's Python packages into .venv/ (about 50 s on a first run)...)
 	@$(PY) $(PIP_INSTALL) -r requirements.txt $(NOT_HERE)
 	@touch $@ $(LABCHECK_STAMP)
 
@@ -64,7 +64,7 @@ $(DEV_STAMP): requirements-dev.txt requirements.txt requirements-labcheck.txt | 
 	@touch $@ $(APP_STAMP) $(LABCHECK_STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
-	$(call STEP,Installing the pinned CDK CLI into node_modules/ (npm ci; about 15 s on a first run)...)
+	$(call STEP,Installing the pinned CDK CLI into node_modules/ (npm ci; about 5 s on a first run)...)
 	@npm ci --no-audit --no-fund
 	@touch $@
 

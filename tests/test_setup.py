@@ -1,0 +1,112 @@
+"""Set-up as a newcomer meets it: labcheck's small environment, and `npx cdk` before set-up."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.synth import ROOT
+
+# What `pip install -r requirements-labcheck.txt` (boto3 1.44) brings, and nothing else.
+LABCHECK_DISTRIBUTIONS = {
+    "boto3",
+    "botocore",
+    "s3transfer",
+    "jmespath",
+    "python-dateutil",
+    "six",
+    "urllib3",
+    "certifi",  # optional: botocore uses its CA bundle when it is installed, else the system's
+}
+
+
+def _imported_after(statement: str) -> tuple[set[str], set[str]]:
+    """(top-level modules, their distributions) that `statement` imports in a fresh interpreter
+    (not those the interpreter loaded before it, such as a venv's `.pth` hooks)."""
+    probe = f"""
+import json, sys
+from importlib.metadata import packages_distributions
+before = set(sys.modules)
+{statement}
+tops = sorted({{name.split(".")[0] for name in set(sys.modules) - before}})
+dists = packages_distributions()
+print(json.dumps([tops, sorted({{d for top in tops for d in dists.get(top, [])}})]))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    tops, distributions = json.loads(result.stdout)
+    return set(tops), {name.lower() for name in distributions}
+
+
+def test_labcheck_imports_no_cdk():
+    """labcheck and every lab's checks load without aws-cdk-lib, jsii or cdk-nag."""
+    modules, _ = _imported_after("import labcheck.cli")
+    assert "labcheck" in modules
+    assert modules.isdisjoint({"aws_cdk", "jsii", "constructs", "cdk_nag"})
+
+
+def test_labcheck_needs_only_what_requirements_labcheck_installs():
+    _, distributions = _imported_after("import labcheck.cli")
+    assert distributions <= LABCHECK_DISTRIBUTIONS, (
+        f"labcheck imports {sorted(distributions - LABCHECK_DISTRIBUTIONS)}: add them to"
+        " requirements-labcheck.txt, or do without"
+    )
+
+
+def test_the_app_and_the_tests_share_labchecks_boto3_pin():
+    assert (ROOT / "requirements-labcheck.txt").read_text().splitlines()[-1] == "boto3==1.44.8"
+    requirements = (ROOT / "requirements.txt").read_text().splitlines()
+    assert "-r requirements-labcheck.txt" in requirements
+    assert not [line for line in requirements if line.startswith("boto3")]
+
+
+def test_make_check_installs_only_labchecks_requirements():
+    dry_run = subprocess.run(
+        ["make", "-n", "-B", "check", "LAB=LabS3Lifecycle"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "-r requirements-labcheck.txt" in dry_run
+    assert "requirements-dev.txt" not in dry_run
+    assert "-r requirements.txt" not in dry_run
+    assert "npm ci" not in dry_run
+
+
+@pytest.fixture
+def fresh_clone(tmp_path) -> Path:
+    """The project's npm files without node_modules/ and .venv/, as a clone has them."""
+    for name in ("package.json", "package-lock.json", "cdk.json", "bin"):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name)
+        else:
+            shutil.copy(source, tmp_path / name)
+    return tmp_path
+
+
+def test_npx_cdk_before_set_up_says_to_run_make_synth(fresh_clone):
+    """npx runs the project's own bin (package.json), offline, instead of offering to install
+    an unpinned CDK CLI."""
+    result = subprocess.run(
+        ["npx", "--no-install", "cdk", "deploy", "LabS3Lifecycle"],
+        cwd=fresh_clone,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: the project is not set up: no node_modules/ (the pinned CDK CLI) and no .venv/"
+        " (the Python packages the app needs). Run `make synth` first (once, about 2 minutes),"
+        " then this command again."
+    )
