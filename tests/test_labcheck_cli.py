@@ -199,7 +199,10 @@ LAB_IDS = "LabS3Lifecycle, LabS3Website, LabRdsMysql, LabDynamoDbUsers, LabBacku
     ("argv", "message"),
     [
         ([], f"labcheck: which lab? run `make check LAB=<one of {LAB_IDS}>`\n"),
-        (["LabNope"], f"labcheck: unknown lab 'LabNope': run `make check LAB=<one of {LAB_IDS}>`\n"),
+        (
+            ["LabNope"],
+            f"labcheck: unknown lab 'LabNope': run `make check LAB=<one of {LAB_IDS}>`\n",
+        ),
     ],
     ids=["missing", "unknown"],
 )

@@ -116,5 +116,7 @@ def test_a_missing_john_doe_is_not_blamed_on_the_index(account):
         "the query for 'John Doe' on name-index returned 0 items, and the table has no item"
         " named John Doe"
     )
-    assert query.hint == "create the John Doe item first (see the objective above), then query again"
+    assert query.hint == (
+        "create the John Doe item first (see the objective above), then query again"
+    )
     assert "partition key" not in query.hint
