@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -110,3 +111,29 @@ def test_npx_cdk_before_set_up_says_to_run_make_synth(fresh_clone):
         " (the Python packages the app needs). Run `make synth` first (once, about 2 minutes),"
         " then this command again."
     )
+
+
+def _make(*args: str) -> str:
+    return subprocess.run(
+        ["make", *args], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_every_set_up_step_says_what_it_installs_and_how_long_it_takes():
+    """`-B -n`: what a first run would do (every step), without doing it."""
+    first_run = _make("-n", "-B", "setup-test", "PYTHON=python3")
+    *steps, total = re.findall(r'echo "==> (.*)"', first_run)
+    assert total.startswith("Set-up done in")
+    assert [re.sub(r" \(.*", "", step) for step in steps] == [
+        "Creating the Python environment .venv/",
+        "Installing the app and the test tools into .venv/",
+        "Installing the pinned CDK CLI into node_modules/",
+        "Installing checkov into .venv-checkov/ for the tests",
+    ]
+    assert all(re.search(r"\(.*about \d+ s", step) for step in steps), steps
+    assert "--quiet" not in first_run  # pip's and npm's progress shows
+
+
+def test_set_up_with_nothing_to_install_prints_nothing():
+    _make("setup-labcheck")  # installs boto3 if its pin changed since the last run
+    assert _make("setup-labcheck") == ""
