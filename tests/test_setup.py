@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -137,3 +138,21 @@ def test_every_set_up_step_says_what_it_installs_and_how_long_it_takes():
 def test_set_up_with_nothing_to_install_prints_nothing():
     _make("setup-labcheck")  # installs boto3 if its pin changed since the last run
     assert _make("setup-labcheck") == ""
+
+
+def test_the_app_prints_its_error_without_jsiis_node_banner(tmp_path):
+    """What `npx cdk synth -c participant=Ana` shows under Node 20: the one line that matters
+    (the CLI runs app.py with the context in CDK_CONTEXT_JSON), without the Makefile's or the
+    tests' variables."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("JSII_", "CDK_", "AWS_"))
+    }
+    env.update(CDK_CONTEXT_JSON=json.dumps({"participant": "Ana"}), CDK_OUTDIR=str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: invalid context participant='Ana': use 1-20")
+    assert "end-of-life" not in result.stdout + result.stderr
