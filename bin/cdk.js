@@ -6,6 +6,8 @@
 //   (package "cdk", whatever its latest release is) that then fails on a missing .venv.
 // - After set-up it runs the pinned CLI from node_modules/, without the AWS SDK's Node 20
 //   warning (jsii's Node 20 banner comes from the app's Python process: see course/node.py).
+// npm 9.1+ (npm/cli#5842); Node 20 ships npm 10. Keep the name and path: npx caches the link by
+// the project's path and never refreshes it, so a renamed bin is "not found" (npm/cli#9766).
 const fs = require("node:fs");
 const path = require("node:path");
 
