@@ -68,14 +68,14 @@ def test_the_app_and_the_tests_share_labchecks_boto3_pin():
     assert not [line for line in requirements if line.startswith("boto3")]
 
 
-def test_make_check_installs_only_labchecks_requirements():
-    dry_run = subprocess.run(
-        ["make", "-n", "-B", "check", "LAB=LabS3Lifecycle"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
+def _make(*args: str) -> str:
+    return subprocess.run(
+        ["make", *args], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
+
+
+def test_make_check_installs_only_labchecks_requirements():
+    dry_run = _make("-n", "-B", "check", "LAB=LabS3Lifecycle")
     assert "-r requirements-labcheck.txt" in dry_run
     assert "requirements-dev.txt" not in dry_run
     assert "-r requirements.txt" not in dry_run
@@ -112,12 +112,6 @@ def test_npx_cdk_before_set_up_says_to_run_make_synth(fresh_clone):
         " (the Python packages the app needs). Run `make synth` first (once, about 2 minutes),"
         " then this command again."
     )
-
-
-def _make(*args: str) -> str:
-    return subprocess.run(
-        ["make", *args], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout
 
 
 def test_every_set_up_step_says_what_it_installs_and_how_long_it_takes():
