@@ -85,21 +85,26 @@ def test_make_check_installs_only_labchecks_requirements():
 @pytest.fixture
 def fresh_clone(tmp_path) -> Path:
     """The project's npm files without node_modules/ and .venv/, as a clone has them."""
+    clone = tmp_path / "clone"
+    clone.mkdir()
     for name in ("package.json", "package-lock.json", "cdk.json", "bin"):
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, tmp_path / name)
+            shutil.copytree(source, clone / name)
         else:
-            shutil.copy(source, tmp_path / name)
-    return tmp_path
+            shutil.copy(source, clone / name)
+    return clone
 
 
 def test_npx_cdk_before_set_up_says_to_run_make_synth(fresh_clone):
     """npx runs the project's own bin (package.json), offline, instead of offering to install
     an unpinned CDK CLI."""
+    # npx links the project into its cache: a cache of this test's own, not the user's
+    env = {**os.environ, "npm_config_cache": str(fresh_clone.parent / "npm-cache")}
     result = subprocess.run(
         ["npx", "--no-install", "cdk", "deploy", "LabS3Lifecycle"],
         cwd=fresh_clone,
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
