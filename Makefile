@@ -1,17 +1,24 @@
 # One command sets up and does the job: `make synth` (every lab into cdk.out/), `make test`.
-# Set-up is idempotent: the venv and node_modules are reinstalled only when their pins change.
+# Set-up is idempotent: each environment is reinstalled only when its pins change, and says what
+# it installs (one line per step, with how long it takes on a first run, then pip's and npm's
+# own progress, then the total). When nothing changed it prints nothing.
+#   .venv/          requirements-labcheck.txt (boto3) for `make check`; requirements.txt (the CDK
+#                   app) for synth and deploys; requirements-dev.txt (tests, linters) for `make test`.
+#   node_modules/   the pinned CDK CLI, for synth, deploys and the rehearsal.
+#   .venv-checkov/  checkov (it pins an older boto3), for the tests only.
 SHELL := /bin/bash
 .DEFAULT_GOAL := synth
 
-# Node 20 is end-of-life: jsii prints a banner on every run (the variable depends on how old
-# jsii thinks the Node release is). Silence only that banner.
-export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# The AWS SDK inside the CDK CLI warns on every run under Node 20 (bin/cdk.js says why it is
+# silenced); make runs node_modules/.bin/cdk itself, also through course/classroom.py.
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-PY_STAMP := $(VENV)/.installed
+LABCHECK_STAMP := $(VENV)/.installed-labcheck
+APP_STAMP := $(VENV)/.installed-app
+DEV_STAMP := $(VENV)/.installed-dev
 NODE_STAMP := node_modules/.installed
 CDK := node_modules/.bin/cdk
 # checkov conflicts with our boto3 pin: it lives in a venv of its own (tests/test_checkov.py),
@@ -21,53 +28,93 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 # pytest-xdist: one worker per core; a test module stays on one worker.
 PARALLEL := -n auto --dist loadfile
 
-.PHONY: setup synth test lint format snapshots clean bench rehearsal class-up class-down class-status check
-.PHONY: class-report
+# pip with its progress. This machine's pip configuration names package indexes that do not
+# exist here, and pip warns once per package that their location "is ignored": those lines (and
+# only those) are kept out of the way; every other warning and error shows.
+PIP_INSTALL = -m pip install --disable-pip-version-check class-report
+NOT_HERE := 2> >(grep --line-buffered -v "^WARNING: Location '.*' is ignored" >&2)
+# The total at the end: each set-up step leaves a mark for this run of make; the set-up target
+# prints the time since make started if any step ran.
+SETUP_START := $(shell date +%s)
+SETUP_MARK := .setup-ran-$(SETUP_START)
+STEP = @touch $(SETUP_MARK); echo "==> $(1)"
+SETUP_TOTAL = @if [ -f $(SETUP_MARK) ]; then \
+	echo "==> Set-up done in $$(( $$(date +%s) - $(SETUP_START) )) s."; fi; rm -f .setup-ran-*
+
+.PHONY: setup setup-dev setup-labcheck setup-test synth test lint format snapshots clean bench rehearsal class-up class-down class-status check class-report
 
 $(PY):
-	$(PYTHON) -m venv $(VENV)
+	$(call STEP,Creating the Python environment .venv/ (about 5 s)...)
+	@$(PYTHON) -m venv $(VENV)
 
-$(PY_STAMP): requirements.txt requirements-dev.txt | $(PY)
-	$(PY) -m pip install --disable-pip-version-check --quiet -r requirements-dev.txt
-	touch $@
+$(LABCHECK_STAMP): requirements-labcheck.txt | $(PY)
+	$(call STEP,Installing boto3 for labcheck into .venv/ (about 20 s on a first run)...)
+	@$(PY) $(PIP_INSTALL) -r $< $(NOT_HERE)
+	@touch $@
+
+# Each requirements file includes the smaller one, so a bigger install is the smaller one too.
+$(APP_STAMP): requirements.txt requirements-labcheck.txt | $(PY)
+	$(call STEP,Installing the CDK app's Python packages into .venv/ (about 50 s on a first run)...)
+	@$(PY) $(PIP_INSTALL) -r requirements.txt $(NOT_HERE)
+	@touch $@ $(LABCHECK_STAMP)
+
+$(DEV_STAMP): requirements-dev.txt requirements.txt requirements-labcheck.txt | $(PY)
+	$(call STEP,Installing the app and the test tools into .venv/ (about 90 s on a first run)...)
+	@$(PY) $(PIP_INSTALL) -r requirements-dev.txt $(NOT_HERE)
+	@touch $@ $(APP_STAMP) $(LABCHECK_STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	$(call STEP,Installing the pinned CDK CLI into node_modules/ (npm ci; about 5 s on a first run)...)
+	@npm ci --no-audit --no-fund
+	@touch $@
 
 $(CHECKOV_STAMP): requirements-checkov.txt
-	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install --disable-pip-version-check --quiet -r $<
-	touch $@
+	$(call STEP,Installing checkov into .venv-checkov/ for the tests (about 45 s on a first run)...)
+	@$(PYTHON) -m venv $(CHECKOV_VENV)
+	@$(CHECKOV_VENV)/bin/python $(PIP_INSTALL) -r $< $(NOT_HERE)
+	@touch $@
 
-setup: $(PY_STAMP) $(NODE_STAMP)
+# What synth and deploys need.
+setup: $(APP_STAMP) $(NODE_STAMP)
+	$(SETUP_TOTAL)
+
+# What the tests and linters need.
+setup-dev: $(DEV_STAMP) $(NODE_STAMP)
+	$(SETUP_TOTAL)
+
+# What labcheck needs: boto3, nothing else (no CDK, no Node).
+setup-labcheck: $(LABCHECK_STAMP)
+	$(SETUP_TOTAL)
+
+setup-test: $(DEV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
+	$(SETUP_TOTAL)
 
 synth: setup
 	$(CDK) synth --quiet
 	$(PY) -m course.synthesized cdk.out
 
-lint: setup
+lint: setup-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
 # The suite on every core, then the deploy rehearsal.
-test: lint $(CHECKOV_STAMP)
+test: setup-test lint
 	$(PY) -m pytest $(PARALLEL)
 	$(PY) -m pytest -m rehearsal
 
-# Deploy and destroy labs with the pinned CDK CLI against a local moto server (about a minute).
-rehearsal: setup
+# Deploy and destroy labs with the pinned CDK CLI against a local moto server (about 45 s).
+rehearsal: setup-dev
 	$(PY) -m pytest -m rehearsal
 
 # Timings of synth and tests against the floor (an empty CDK app); RUNS=n runs of each.
-bench: setup $(CHECKOV_STAMP)
+bench: setup-test
 	$(PY) bench/run.py --runs $(or $(RUNS),3)
 
-format: setup
+format: setup-dev
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-snapshots: setup
+snapshots: setup-dev
 	UPDATE_SNAPSHOTS=1 $(PY) -m pytest tests/test_snapshots.py
 
 # A lab for a whole class: `make class-up LAB=LabS3Lifecycle PARTICIPANTS="ana ben"`
@@ -92,8 +139,8 @@ class-report: setup
 	  $(foreach own,$(OWN),--own "$(own)")
 
 # Check a deployed lab against its objectives: `make check LAB=LabS3Lifecycle [PARTICIPANT=ana]`.
-check: setup
+check: setup-labcheck
 	$(PY) -m labcheck $(LAB) $(if $(PARTICIPANT),--participant $(PARTICIPANT))
 
 clean:
-	rm -rf cdk.out cdk.out.* .pytest_cache
+	rm -rf cdk.out cdk.out.* .pytest_cache .setup-ran-*

@@ -112,6 +112,12 @@ def error_code(error: ClientError) -> str:
     return error.response.get("Error", {}).get("Code", "")
 
 
+def deploy_command(lab_id: str, participant: str | None) -> str:
+    """The command that deploys the lab's stack, with the participant's `-c` flag if any."""
+    context = f" -c participant={participant}" if participant else ""
+    return f"npx cdk deploy {lab_id}{context}"
+
+
 def stack_outputs(aws: Aws, lab_id: str, participant: str | None, own_build: str) -> dict:
     """The outputs of the lab's stack, named as the app names it (`<participant>-<LabId>`)."""
     stack_name = LabSettings(participant=participant).stack_name(lab_id)
@@ -121,17 +127,16 @@ def stack_outputs(aws: Aws, lab_id: str, participant: str | None, own_build: str
         if error_code(error) != "ValidationError" or "does not exist" not in str(error):
             raise
         who = f" for participant {participant}" if participant else ""
-        context = f" -c participant={participant}" if participant else ""
         raise CheckError(
             f"{lab_id} is not deployed{who} in {aws.region} (no stack {stack_name}) — deploy it "
-            f"with `npx cdk deploy {lab_id}{context}`, pass --region if it runs elsewhere, "
+            f"with `{deploy_command(lab_id, participant)}`, pass --region if it runs elsewhere, "
             f"or check a build of your own with {own_build}"
         ) from None
     stack = stacks[0]
     if stack["StackStatus"] not in USABLE_STACK_STATES:
         raise CheckError(
             f"stack {stack_name} is {stack['StackStatus']} in {aws.region}: wait for the deploy "
-            f"to finish, or destroy and redeploy it (`npx cdk deploy {lab_id}`)"
+            f"to finish, or destroy and redeploy it (`{deploy_command(lab_id, participant)}`)"
         )
     return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
 

@@ -16,7 +16,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from course.config import ContextError, LabSettings
 from labcheck import backup, dynamodb_users, rds_mysql, s3_lifecycle, s3_website
-from labcheck.aws import Aws, CheckError, HttpGet, explain, http_get, stack_outputs
+from labcheck.aws import (
+    Aws,
+    CheckError,
+    HttpGet,
+    deploy_command,
+    explain,
+    http_get,
+    stack_outputs,
+)
 from labcheck.core import Lab, Report, run
 
 LABS: dict[str, Lab] = {
@@ -32,7 +40,9 @@ def parser() -> argparse.ArgumentParser:
         description="Check a build of a lab (the course's stack, or your own) against the lab's"
         " objectives. Read-only: see labs/labcheck-policy.json.",
     )
-    parser.add_argument("lab", choices=LABS, help="the lab's id")
+    # Checked in `check`, not by argparse, so that a missing or unknown lab gets one line that
+    # names the labs and the command (`make check LAB=...`) instead of argparse's usage text.
+    parser.add_argument("lab", nargs="?", metavar="LAB", help=f"the lab's id: {', '.join(LABS)}")
     parser.add_argument("--participant", help="whose stack (<participant>-<LabId>)")
     parser.add_argument("--region", help="AWS region (default: your AWS configuration)")
     parser.add_argument("--profile", help="AWS profile (default: your AWS configuration)")
@@ -67,10 +77,18 @@ def resource_names(
     lost = [
         name.output for name in lab.names if name.output and name.required and not names[name.key]
     ]
+    deploy = deploy_command(lab.lab_id, participant)
+    if lost and not outputs:
+        # No outputs at all: not a stack of older code (that would have some) but one whose
+        # outputs were never written, e.g. by a local emulator (moto gives none).
+        raise CheckError(
+            f"the stack of {lab.lab_id} has no outputs at all, so labcheck cannot find its"
+            f" resources: name them instead ({own_build}); on AWS, `{deploy}` writes the outputs"
+        )
     if lost:
         raise CheckError(
-            f"the stack of {lab.lab_id} has no output {', '.join(lost)}: redeploy it with the"
-            f" current code (`npx cdk deploy {lab.lab_id}`)"
+            f"the stack of {lab.lab_id} has no output {', '.join(lost)}: it was deployed from"
+            f" older code; redeploy it with `{deploy}`"
         )
     return names
 
@@ -85,6 +103,9 @@ def _known_regions(session: boto3.Session) -> set[str]:
 
 def check(args: argparse.Namespace, get: HttpGet) -> Report:
     """Run the lab's checks as `args` ask; raises what `explain` turns into one line."""
+    if args.lab not in LABS:
+        which = f"unknown lab {args.lab!r}:" if args.lab else "which lab?"
+        raise CheckError(f"{which} run `make check LAB=<one of {', '.join(LABS)}>`")
     try:
         participant = LabSettings.from_context({"participant": args.participant}.get).participant
     except ContextError as error:

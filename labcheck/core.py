@@ -3,7 +3,8 @@
 An objective is a sentence of the lab sheet, a check and a hint. A check receives the lab's
 `build` (what is running in the account, read through the service APIs) and returns `None`
 when the objective is met, or one line saying what it found instead. Info objectives return
-the line to show; advice objectives warn instead of failing.
+the line to show; advice objectives warn instead of failing. Where the objective's hint would
+send the student the wrong way for what was found, a check returns a `Finding` instead.
 """
 
 from __future__ import annotations
@@ -38,10 +39,23 @@ class Objective:
     """
 
     description: str
-    check: Callable[[Any], str | None]
+    check: Callable[[Any], str | Finding | None]
     hint: str = ""
     kind: Kind = Kind.REQUIRED
     gate: bool = False
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a check found, with the hint that fits it instead of the objective's own.
+
+    `judged=False`: the objective cannot be judged yet (e.g. advice about a lifecycle rule on a
+    bucket that has no rule): shown as INFO, counted neither as met nor as a warning.
+    """
+
+    detail: str
+    hint: str = ""
+    judged: bool = True
 
 
 @dataclass(frozen=True)
@@ -92,13 +106,14 @@ def run(objectives: tuple[Objective, ...], build: Any) -> list[Result]:
         if blocked_by is not None:
             continue
         found = objective.check(build)
-        if objective.kind is Kind.INFO:
-            results.append(Result(Status.INFO, objective.description, found or ""))
+        finding = found if isinstance(found, Finding) else Finding(found or "", objective.hint)
+        if objective.kind is Kind.INFO or not finding.judged:
+            results.append(Result(Status.INFO, objective.description, finding.detail))
         elif found is None:
             results.append(Result(Status.PASS, objective.description))
         else:
             failed = Status.WARN if objective.kind is Kind.ADVICE else Status.FAIL
-            results.append(Result(failed, objective.description, found, objective.hint))
+            results.append(Result(failed, objective.description, finding.detail, finding.hint))
             if objective.gate:
                 blocked_by = objective.description
     return results

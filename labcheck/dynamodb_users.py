@@ -11,7 +11,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from labcheck.aws import Aws, error_code
-from labcheck.core import Lab, Name, Objective
+from labcheck.core import Finding, Lab, Name, Objective
 
 PARTITION_KEY = "email"
 USER_NAME = "John Doe"
@@ -179,13 +179,20 @@ def index_on_name(users: UsersTable) -> str | None:
     return f"index {index['IndexName']}: {'; '.join(problems)}" if problems else None
 
 
-def query_finds_john_doe(users: UsersTable) -> str | None:
+def query_finds_john_doe(users: UsersTable) -> str | Finding | None:
     found = users.by_name
     if isinstance(found, str):
         return found
     if any(named_john_doe(item) for item in found):
         return None
-    return f"the query for {USER_NAME!r} on {users.index['IndexName']} returned {len(found)} items"
+    returned = f"the query for {USER_NAME!r} on {users.index['IndexName']} returned {len(found)}"
+    if users.john_doe is None:
+        # Nothing to find: the index is not to blame (the objective's hint would say it is).
+        return Finding(
+            f"{returned} items, and the table has no item named {USER_NAME}",
+            f"create the {USER_NAME} item first (see the objective above), then query again",
+        )
+    return f"{returned} items"
 
 
 OBJECTIVES = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from labcheck.core import Kind, Lab, Name, Objective
+from labcheck.core import Finding, Kind, Lab, Name, Objective
 from labcheck.s3 import BUCKET_EXISTS, Bucket
 
 GLACIER = "GLACIER"
@@ -92,7 +92,10 @@ def enabled_for_whole_bucket(bucket: Bucket) -> str | None:
     return None
 
 
-def small_objects_transition(bucket: Bucket) -> str | None:
+def small_objects_transition(bucket: Bucket) -> str | Finding | None:
+    if lab_rule(bucket) is None:
+        # The minimum size matters only to a rule that transitions objects: no warning yet.
+        return Finding("not judged: the bucket has no lifecycle rule yet", judged=False)
     setting = bucket.lifecycle.get("TransitionDefaultMinimumObjectSize", "all_storage_classes_128K")
     if setting == SMALL_OBJECTS_TOO:
         return None

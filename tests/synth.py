@@ -7,15 +7,15 @@ synthesized cloud assembly instead of building its own.
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+from course.node import silence_jsii_banner
+
+silence_jsii_banner()  # before anything imports aws_cdk (conftest imports this module first)
 
 ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON_CONTEXT: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]

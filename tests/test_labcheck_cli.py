@@ -89,13 +89,25 @@ def test_a_lab_not_deployed_says_how_to_deploy_it(deployed, capsys):
     assert (code, out) == (2, "")
 
 
-def test_a_stack_without_the_output_says_to_redeploy(deployed, capsys):
-    create_stack(deployed, "LabBackup", {"VaultName": "v"})
-    code, _, err = run_cli(capsys, "LabBackup", "--region", REGION)
+def test_a_stack_without_the_output_says_to_redeploy_with_the_participant(deployed, capsys):
+    create_stack(deployed, "ana-LabBackup", {"VaultName": "v"})
+    code, _, err = run_cli(capsys, "LabBackup", "--participant", "ana", "--region", REGION)
     assert (code, err.strip()) == (
         2,
-        "labcheck: the stack of LabBackup has no output PlanId: redeploy it with the current"
-        " code (`npx cdk deploy LabBackup`)",
+        "labcheck: the stack of LabBackup has no output PlanId: it was deployed from older"
+        " code; redeploy it with `npx cdk deploy LabBackup -c participant=ana`",
+    )
+
+
+def test_a_stack_with_no_outputs_at_all_says_to_name_the_resources(deployed, capsys):
+    """What a deploy to moto leaves (it writes no outputs): not "older code"."""
+    create_stack(deployed, "ana-LabS3Lifecycle", {})
+    code, _, err = run_cli(capsys, "LabS3Lifecycle", "--participant", "ana", "--region", REGION)
+    assert (code, err.strip()) == (
+        2,
+        "labcheck: the stack of LabS3Lifecycle has no outputs at all, so labcheck cannot find"
+        " its resources: name them instead (--bucket NAME); on AWS,"
+        " `npx cdk deploy LabS3Lifecycle -c participant=ana` writes the outputs",
     )
 
 
@@ -180,10 +192,31 @@ def test_bad_arguments_exit_2_with_one_line(monkeypatch, capsys, argv, message):
     assert err.startswith(message)
 
 
-def test_an_unknown_lab_is_a_usage_error(capsys):
-    with pytest.raises(SystemExit) as exit_:
-        main(["LabNope"])
-    assert exit_.value.code == 2
+LAB_IDS = "LabS3Lifecycle, LabS3Website, LabRdsMysql, LabDynamoDbUsers, LabBackup"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], f"labcheck: which lab? run `make check LAB=<one of {LAB_IDS}>`\n"),
+        (
+            ["LabNope"],
+            f"labcheck: unknown lab 'LabNope': run `make check LAB=<one of {LAB_IDS}>`\n",
+        ),
+    ],
+    ids=["missing", "unknown"],
+)
+def test_a_missing_or_unknown_lab_names_the_make_command_and_the_labs(capsys, argv, message):
+    code, out, err = run_cli(capsys, *argv)
+    assert (code, out, err) == (2, "", message)
+
+
+def test_make_check_without_lab_says_which_labs():
+    """`make check` with no LAB= reaches labcheck's one line, not argparse's usage text."""
+    result = subprocess.run(["make", "-s", "check"], capture_output=True, text=True, check=False)
+    assert result.returncode != 0
+    assert f"labcheck: which lab? run `make check LAB=<one of {LAB_IDS}>`" in result.stderr
+    assert "usage:" not in result.stderr
 
 
 @pytest.mark.parametrize("stack", LAB_STACKS, ids=lambda stack: stack.lab_id)

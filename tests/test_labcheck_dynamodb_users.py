@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from labcheck.core import Status
 from labcheck.dynamodb_users import LAB, SEED_ITEM
 from tests.test_labcheck import (
     LabChecks,
@@ -103,3 +104,19 @@ def test_missing_hobbies_are_named(account):
     item = {**JOHN_DOE, "hobbies": {"L": [{"S": "coding"}]}}
     found = lab_results(account, item=item)
     assert found[LAB.objectives[3].description].detail == "hobbies are ['coding']"
+
+
+def test_a_missing_john_doe_is_not_blamed_on_the_index(account):
+    """No John Doe in the table: the query cannot find him whatever the index's key, so the
+    hint says to create the item, not to change the index."""
+    found = lab_results(account, item=JANE)
+    query = found["Querying the index for 'John Doe' returns John Doe"]
+    assert query.status is Status.FAIL
+    assert query.detail == (
+        "the query for 'John Doe' on name-index returned 0 items, and the table has no item"
+        " named John Doe"
+    )
+    assert query.hint == (
+        "create the John Doe item first (see the objective above), then query again"
+    )
+    assert "partition key" not in query.hint

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from labcheck.core import Status
 from labcheck.s3_lifecycle import LAB, SMALL_OBJECTS_TOO
 from tests.test_labcheck import (
     REGION,
@@ -114,3 +115,22 @@ def test_a_disabled_rule_fails_the_enabled_objective(account):
 def test_a_legacy_empty_prefix_covers_the_whole_bucket(account):
     legacy = {k: v for k, v in RULE.items() if k != "Filter"} | {"Prefix": ""}
     assert_all_met(lab_results(account, rule=legacy))
+
+
+def test_a_bucket_without_any_rule_gets_no_warning_about_the_128_kb_minimum(account):
+    """The minimum size matters only to a rule that transitions: with no rule at all, the
+    student is told to create one (the failing objectives), not about small objects."""
+    s3 = account.client("s3")
+    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    found = results(LAB, checker(), {"bucket": BUCKET})
+    small = found["Objects smaller than 128 KB (like test.txt) are transitioned too"]
+    assert (small.status, small.detail, small.hint) == (
+        Status.INFO,
+        "not judged: the bucket has no lifecycle rule yet",
+        "",
+    )
+    glacier = found[
+        "A lifecycle rule moves current objects to S3 Glacier Flexible Retrieval 30 days after"
+        " creation"
+    ]
+    assert (glacier.status, glacier.detail) == (Status.FAIL, "the bucket has no lifecycle rule")

@@ -1,7 +1,11 @@
 """LabS3Lifecycle: each requirement of the lab sheet (issue #3), one test each."""
 
+import json
+
 import pytest
 from aws_cdk.assertions import Match
+
+from tests.synth import ROOT
 
 LAB = "LabS3Lifecycle"
 
@@ -153,3 +157,33 @@ def test_outputs_name_the_bucket_and_link_its_lifecycle_rules(template, lab_buck
     link = template.find_outputs("LifecycleConsoleUrl")["LifecycleConsoleUrl"]["Value"]
     assert "tab=management" in str(link)
     assert lab_bucket[0] in str(link)
+
+
+def test_the_guides_rule_json_is_the_stacks_rule(synth, rule):
+    """`labs/s3_lifecycle/rule.json` (the guide's `file://` for a bucket built by hand) says the
+    lab sheet's rule, in the S3 API's words, and is the rule the stack configures."""
+    shipped = json.loads((ROOT / "labs" / "s3_lifecycle" / "rule.json").read_text())
+    assert shipped == {
+        "Rules": [
+            {
+                "ID": "GlacierAfter30DaysExpireAfter365Days",
+                "Status": "Enabled",
+                "Filter": {},
+                "Transitions": [{"Days": 30, "StorageClass": "GLACIER"}],
+                "Expiration": {"Days": 365},
+                "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+            }
+        ]
+    }
+    (api_rule,) = shipped["Rules"]
+    as_in_the_template = {
+        "Id": api_rule["ID"],
+        "Status": api_rule["Status"],
+        "Transitions": [
+            {"StorageClass": t["StorageClass"], "TransitionInDays": t["Days"]}
+            for t in api_rule["Transitions"]
+        ],
+        "ExpirationInDays": api_rule["Expiration"]["Days"],
+        "AbortIncompleteMultipartUpload": api_rule["AbortIncompleteMultipartUpload"],
+    }
+    assert as_in_the_template == rule

@@ -1,0 +1,149 @@
+"""The guides work as written: what they point at exists, and their figures are the overview's.
+
+Every guide (`README.md`, `labs/README.md`, `labs/<lab>/README.md`) is read as a student reads
+it: a Markdown link or a `file://` path that does not exist in the repository, or a stack output
+the guide names that the lab's template does not have, is a step that cannot be followed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from stacks import LABS
+from tests.synth import ROOT
+
+GUIDES = sorted([ROOT / "README.md", *(ROOT / "labs").glob("**/README.md")])
+LAB_GUIDES = {lab.lab_id: ROOT / "labs" / lab.folder / "README.md" for lab in LABS}
+
+LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+# `file://labs/s3_lifecycle/rule.json`: a path the AWS CLI reads, from the project root, where
+# every guide's commands run.
+FILE_URL = re.compile(r"file://([^\s`'\")]+)")
+# An output name: a CamelCase word in backticks, or `<Name from the outputs>` in a command.
+CAMEL_CASE = r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+"
+OUTPUT_NAME = re.compile(rf"`({CAMEL_CASE})`|<({CAMEL_CASE}) from the outputs>")
+
+
+def _ids(paths: list[Path]) -> list[str]:
+    return [str(path.relative_to(ROOT)) for path in paths]
+
+
+@pytest.mark.parametrize("guide", GUIDES, ids=_ids(GUIDES))
+def test_every_relative_link_of_a_guide_exists(guide):
+    missing = []
+    for target in LINK.findall(guide.read_text()):
+        if re.match(r"[a-z]+:", target) or target.startswith("#"):
+            continue  # a web page, or a heading of the same guide
+        path = (guide.parent / target.split("#")[0]).resolve()
+        if not path.exists():
+            missing.append(target)
+    assert missing == [], f"{guide.relative_to(ROOT)} links to files that do not exist"
+
+
+@pytest.mark.parametrize("guide", GUIDES, ids=_ids(GUIDES))
+def test_every_file_url_of_a_guide_exists_from_the_project_root(guide):
+    missing = [path for path in FILE_URL.findall(guide.read_text()) if not (ROOT / path).exists()]
+    assert missing == [], f"{guide.relative_to(ROOT)}: `file://` of files not in the repository"
+
+
+def mentioned_outputs(guide: Path) -> set[str]:
+    """The output names a guide mentions: in every sentence (or line) that speaks of outputs."""
+    sentences = re.split(r"(?<=\.)\s+|\n", guide.read_text().replace(",\n", ", "))
+    return {
+        quoted or placeholder
+        for sentence in sentences
+        if "output" in sentence.lower()
+        for quoted, placeholder in OUTPUT_NAME.findall(sentence)
+    }
+
+
+@pytest.mark.parametrize("lab_id", LAB_GUIDES)
+def test_every_output_a_guide_names_is_in_the_labs_template(synth, every_option_synth, lab_id):
+    """Outputs that exist only with an option (a replica, an expiry) count when any synth has
+    them: the default one, or the one with every option."""
+    named = mentioned_outputs(LAB_GUIDES[lab_id])
+    assert named, f"the guide of {lab_id} names none of its stack outputs"
+    outputs = set(synth.template(lab_id).get("Outputs", {}))
+    outputs |= set(every_option_synth.template(lab_id).get("Outputs", {}))
+    assert named <= outputs, f"the guide names outputs {lab_id} does not have"
+
+
+def test_the_output_finder_sees_the_ways_guides_name_outputs(tmp_path):
+    guide = tmp_path / "README.md"
+    guide.write_text(
+        "The outputs give `VaultName`, `PlanId` and `StartBackupCommand`.\n"
+        "BUCKET=<BucketName from the outputs>\n"
+        "`LabBackupVault` is the vault's name. It is no output.\n"
+    )
+    assert mentioned_outputs(guide) == {"VaultName", "PlanId", "StartBackupCommand", "BucketName"}
+    guide.write_text("`LabBackupVault` is the vault's name.\n")
+    assert mentioned_outputs(guide) == set()
+
+
+# The overview's idle cost per hour of each lab (labs/README.md, us-east-1, 2026-11), and of
+# LabRdsMysql's configurations: every guide states the same figure in its *Cost* section.
+IDLE_PER_HOUR = {
+    "LabS3Lifecycle": "< $0.001",
+    "LabS3Website": "< $0.001",
+    "LabRdsMysql": "$0.042",
+    "LabDynamoDbUsers": "< $0.001",
+    "LabBackup": "$0.002",
+}
+RDS_PER_HOUR = {
+    "default: db.t3.micro, Multi-AZ, 20 GB gp3": "$0.042",
+    "default + read replica (`-c read_replica=true`)": "$0.062",
+    "db.t3.medium, Multi-AZ (`-c db_instance_class=db.t3.medium`)": "$0.144",
+    "db.t3.medium, Multi-AZ + read replica": "$0.216",
+}
+OVERVIEW = ROOT / "labs" / "README.md"
+
+
+def _table_rows(text: str) -> list[list[str]]:
+    return [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in text.splitlines()
+        if line.startswith("|") and not line.startswith("|---")
+    ]
+
+
+def cost_section(guide: Path) -> str:
+    match = re.search(r"^## Cost.*?(?=^## |\Z)", guide.read_text(), re.MULTILINE | re.DOTALL)
+    assert match, f"{guide.relative_to(ROOT)} has no Cost section"
+    return match.group(0)
+
+
+def test_the_overview_states_these_hourly_costs():
+    rows = _table_rows(OVERVIEW.read_text())
+    idle = {
+        re.search(r"`(\w+)`", row[1]).group(1): row[5]
+        for row in rows
+        if len(row) == 7 and row[0].isdigit()
+    }
+    assert set(idle) == set(IDLE_PER_HOUR)
+    for lab_id, figure in IDLE_PER_HOUR.items():
+        assert figure in idle[lab_id], f"the overview's idle cost of {lab_id} is {idle[lab_id]}"
+    rds = {row[0]: row[1] for row in rows if len(row) == 4 and row[0] in RDS_PER_HOUR}
+    assert {config: figure.split()[-1] for config, figure in rds.items()} == RDS_PER_HOUR
+
+
+@pytest.mark.parametrize("lab_id", LAB_GUIDES)
+def test_a_guides_hourly_cost_is_the_overviews(lab_id):
+    section = cost_section(LAB_GUIDES[lab_id])
+    assert IDLE_PER_HOUR[lab_id] in section, (
+        f"the Cost section of {lab_id}'s guide does not state the overview's"
+        f" {IDLE_PER_HOUR[lab_id]} an hour"
+    )
+
+
+def test_the_rds_guide_states_the_overviews_cost_of_every_configuration():
+    section = cost_section(LAB_GUIDES["LabRdsMysql"])
+    missing = {
+        config: figure
+        for config, figure in RDS_PER_HOUR.items()
+        if not re.search(rf"{re.escape(figure)}(?!\d)", section)  # $0.042, not $0.0425
+    }
+    assert missing == {}, "the RDS guide's Cost section differs from the overview"
+    assert "$0.05" not in section
