@@ -3,11 +3,13 @@
 A vault that holds recovery points cannot be deleted, so without help `cdk destroy` fails after
 the first backup and leaves the stack in DELETE_FAILED. `LabBackupVault` adds a custom resource
 that depends on the vault: CloudFormation deletes it first, and its handler
-(handlers/purge_vault/index.py) deletes every recovery point and waits until the vault is empty.
+(handlers/purge_vault/index.py) stops the vault's backup jobs in flight, deletes every recovery
+point and waits until the vault is empty.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from aws_cdk import ArnFormat, CustomResource, Duration, RemovalPolicy, Stack
@@ -52,11 +54,14 @@ _PROVIDER_FINDINGS = {
 class LabBackupVault(Construct):
     """A backup vault encrypted with a customer-managed key that `cdk destroy` always deletes.
 
-    On stack deletion the `purge` custom resource deletes every recovery point of the vault (all
-    pages), waits until the vault is empty, and only then lets CloudFormation delete the vault.
-    A vault that is already empty or gone is success; a recovery point that cannot be deleted
-    fails the deletion with a message naming it and why. Its Lambda functions log to log groups
-    of the stack with a retention, and may list and delete recovery points of this vault only.
+    On stack deletion the `purge` custom resource stops the vault's backup jobs still in flight
+    (and waits for those AWS Backup will not stop), deletes every recovery point of the vault
+    (all pages), waits until the vault is empty, and only then lets CloudFormation delete the
+    vault. Throttling and 5xx answers are retried until the purge timeout. A vault that is
+    already empty or gone is success; a recovery point that cannot be deleted fails the
+    deletion with a message naming it and why. Its Lambda functions log to log groups of the
+    stack with a retention, and may list and delete recovery points of this vault only (plus
+    the DynamoDB backups of `dynamodb_table_names`, see below), list and stop backup jobs.
 
     Attributes:
         vault: the backup vault.
@@ -71,11 +76,15 @@ class LabBackupVault(Construct):
         *,
         vault_name: str,
         encryption_key: kms.IKey,
+        dynamodb_table_names: Sequence[str] = (),
     ) -> None:
         """
         Args:
             vault_name: the vault's name (2-50 letters, digits, hyphens or underscores).
             encryption_key: the customer-managed key that encrypts the recovery points.
+            dynamodb_table_names: the DynamoDB tables backed up into this vault. In accounts
+                without AWS Backup's advanced DynamoDB features their recovery points are
+                DynamoDB backups (`<table ARN>/backup/<id>`); the purge may delete those.
         """
         super().__init__(scope, construct_id)
         self.vault = backup.BackupVault(
@@ -89,7 +98,7 @@ class LabBackupVault(Construct):
         handler_logs = _log_group(self, "PurgeLogs")
         on_event = _handler(self, "OnEvent", "index.on_event", handler_logs)
         is_complete = _handler(self, "IsComplete", "index.is_complete", handler_logs)
-        self._allow_purge(is_complete)
+        self._allow_purge(is_complete, dynamodb_table_names)
 
         provider_logs = _log_group(self, "ProviderLogs")
         # Our own roles for the framework functions: they write to the provider's log group
@@ -130,8 +139,8 @@ class LabBackupVault(Construct):
             removal_policy=RemovalPolicy.DESTROY,
         )
 
-    def _allow_purge(self, handler: lambda_.Function) -> None:
-        """List and delete this vault's recovery points, nothing else."""
+    def _allow_purge(self, handler: lambda_.Function, dynamodb_tables: Sequence[str]) -> None:
+        """List and delete this vault's recovery points, list and stop backup jobs."""
         stack = Stack.of(self)
         handler.add_to_role_policy(
             iam.PolicyStatement(
@@ -147,6 +156,33 @@ class LabBackupVault(Construct):
         )
         handler.add_to_role_policy(
             iam.PolicyStatement(actions=["backup:DeleteRecoveryPoint"], resources=[recovery_points])
+        )
+        # Issue #20: without AWS Backup's advanced DynamoDB features a recovery point of a table
+        # is a DynamoDB backup, `arn:...:dynamodb:<region>:<account>:table/<name>/backup/<id>`.
+        # IAM's recoveryPoint resource type takes any service's ARN
+        # (`arn:${Partition}:${Vendor}:${Region}:*:.*`, Service Authorization Reference, AWS
+        # Backup), and deleting one removes the DynamoDB backup, which needs dynamodb:DeleteBackup
+        # on it (resource type `backup`, `table/<name>/backup/<id>`): both on the backups of
+        # the given tables only.
+        if dynamodb_tables:
+            handler.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["backup:DeleteRecoveryPoint", "dynamodb:DeleteBackup"],
+                    resources=[
+                        stack.format_arn(
+                            service="dynamodb", resource="table", resource_name=f"{table}/backup/*"
+                        )
+                        for table in dynamodb_tables
+                    ],
+                )
+            )
+        # ListBackupJobs and StopBackupJob take no resource (Service Authorization Reference,
+        # AWS Backup: no resource types): the handler lists this vault's jobs only
+        # (ByBackupVaultName) and stops exactly those.
+        handler.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["backup:ListBackupJobs", "backup:StopBackupJob"], resources=["*"]
+            )
         )
         # AWS Backup deletes through its service-linked role and creates it on first use; without
         # this permission a deletion silently leaves the recovery point EXPIRED.
@@ -173,11 +209,32 @@ class LabBackupVault(Construct):
             "vault's points (ListRecoveryPointsByBackupVault is scoped to this vault's ARN) and "
             "deletes exactly those, in this account and region.",
         )
+        acknowledge(
+            handler.role,
+            "IAM5[Resource::*]",
+            "backup:ListBackupJobs and backup:StopBackupJob support no resource-level permission "
+            "(Service Authorization Reference). The handler lists the jobs of this vault only "
+            "(ByBackupVaultName) and stops exactly those, so that no backup lands in the vault "
+            "it is emptying.",
+        )
+        for table in dynamodb_tables:
+            acknowledge(
+                handler.role,
+                f"IAM5[Resource::{_DYNAMODB_BACKUPS_EVIDENCE.format(table=table)}]",
+                "DynamoDB backup ids are made by DynamoDB: the backups of this one table (the "
+                "recovery points of this vault in accounts without AWS Backup's advanced "
+                "DynamoDB features), which the purge deletes on destroy.",
+            )
 
 
 # Recovery point ARNs are arn:<partition>:backup:<region>:<account>:recovery-point:<id>.
 _RECOVERY_POINTS_EVIDENCE = (
     "arn:<AWS::Partition>:backup:<AWS::Region>:<AWS::AccountId>:recovery-point:*"
+)
+
+
+_DYNAMODB_BACKUPS_EVIDENCE = (
+    "arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/{table}/backup/*"
 )
 
 
