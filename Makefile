@@ -21,7 +21,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 # pytest-xdist: one worker per core; a test module stays on one worker.
 PARALLEL := -n auto --dist loadfile
 
-.PHONY: setup synth test lint format snapshots clean bench rehearsal class-up class-down class-status check
+.PHONY: setup synth test lint format snapshots clean bench rehearsal class-up class-down class-status class-sweep check
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -82,6 +82,11 @@ class-down: setup
 
 class-status: setup
 	$(CLASS) status
+
+# What participants left that no stack owns (read-only; DELETE=1 deletes it):
+# `make class-sweep LAB=LabBackup PARTICIPANTS="ana ben" [DELETE=1]`.
+class-sweep: setup
+	$(PY) -m course.sweep --lab "$(LAB)" --participants "$(PARTICIPANTS)" $(if $(DELETE),--delete)
 
 # Check a deployed lab against its objectives: `make check LAB=LabS3Lifecycle [PARTICIPANT=ana]`.
 check: setup
