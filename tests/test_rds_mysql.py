@@ -459,8 +459,6 @@ def test_assume_role_command_exports_the_session_of_the_connect_role(template):
     )
     assert command[1] == {"Fn::GetAtt": [role_id, "Arn"]}
     assert command[2].endswith(
-        "--output text)\" && export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN"
-    ) or command[2].endswith(
         '--output text)" && export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN'
     )
 
