@@ -44,7 +44,24 @@ def database_template(name: str) -> str:
             "MultiAZ": True,
         },
     }
-    return json.dumps({"Resources": {"Instance": instance}})
+    # The connect role students assume (stacks/rds_mysql.py), instead of attaching a policy.
+    role = {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "RoleName": f"{name}-connect",
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            },
+        },
+    }
+    return json.dumps({"Resources": {"Instance": instance, "ConnectRole": role}})
 
 
 def sweep_lines(account, lab, participants, *extra) -> tuple[int, str]:
@@ -110,6 +127,9 @@ def rds_walk(account, participant: str) -> None:
     account.client("cloudformation").create_stack(
         StackName=f"{participant}-LabRdsMysql", TemplateBody=database_template(instance)
     )
+    role = account.client("iam").get_role(RoleName=f"{instance}-connect")["Role"]
+    session = account.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="lab-mysql")
+    assert session["Credentials"]["SessionToken"], "the student works as the connect role"
     rds = account.client("rds")
     rds.create_db_instance_read_replica(
         DBInstanceIdentifier=f"lab-rds-mysql-replica-cli-{participant}x",
@@ -151,6 +171,8 @@ def test_rds_guide_leaves_nothing_of_the_participant(account, capsys):
     assert "≈ $1.90/month" in listed
 
     account.client("cloudformation").delete_stack(StackName="ana-LabRdsMysql")
+    roles = {r["RoleName"] for r in account.client("iam").list_roles()["Roles"]}
+    assert "ana-lab-rds-mysql-connect" not in roles, "an assumed role leaves nothing to detach"
     assert sweep_lines(account, "LabRdsMysql", ["ana"], "--delete") == 0
     assert not {i for i in instances(account) if "ana" in i}
     assert not {s for s in snapshots(account) if "ana" in s}
