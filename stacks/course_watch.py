@@ -93,19 +93,16 @@ class CourseWatchStack(Stack):
                 },
             ),
         )
-        self.delete_failed.add_target(
-            targets.SnsTopic(
-                self.topic,
-                authorize_using_role=True,
-                message=events.RuleTargetInput.from_text(
-                    f"Lab stack {events.EventField.from_path('$.detail.stack-id')} is "
-                    f"{FAILED_STATUS} in {events.EventField.region} "
-                    f"({events.EventField.time}): "
-                    f"{events.EventField.from_path('$.detail.status-details.status-reason')} "
-                    "Look at its events, fix the cause, then run `make class-down` (or "
-                    "`npx cdk destroy`) for it."
-                ),
-            )
+        self._notify(
+            self.delete_failed,
+            (
+                f"Lab stack {events.EventField.from_path('$.detail.stack-id')} is "
+                f"{FAILED_STATUS} in {events.EventField.region} "
+                f"({events.EventField.time}): "
+                f"{events.EventField.from_path('$.detail.status-details.status-reason')} "
+                "Look at its events, fix the cause, then run `make class-down` (or "
+                "`npx cdk destroy`) for it."
+            ),
         )
 
         # An expiry schedule whose DeleteStack call failed (every attempt counts).
@@ -135,19 +132,27 @@ class CourseWatchStack(Stack):
                 detail={"state": {"value": ["ALARM"]}},
             ),
         )
-        self.schedule_failed.add_target(
+        self._notify(
+            self.schedule_failed,
+            (
+                f"{events.EventField.from_path('$.detail.alarmName')}: an auto-expiry "
+                f"schedule in {events.EventField.region} could not delete its lab stack "
+                f"({events.EventField.from_path('$.detail.state.reason')}). Run `make "
+                "class-status` and destroy the labs past their expiry."
+            ),
+        )
+        self.output_topic()
+
+    def _notify(self, rule: events.Rule, message: str) -> None:
+        """`rule` publishes `message` (with the event's fields) to the topic, with its own role:
+        the topic and its key then need not trust the EventBridge service."""
+        rule.add_target(
             targets.SnsTopic(
                 self.topic,
                 authorize_using_role=True,
-                message=events.RuleTargetInput.from_text(
-                    f"{events.EventField.from_path('$.detail.alarmName')}: an auto-expiry "
-                    f"schedule in {events.EventField.region} could not delete its lab stack "
-                    f"({events.EventField.from_path('$.detail.state.reason')}). Run `make "
-                    "class-status` and destroy the labs past their expiry."
-                ),
+                message=events.RuleTargetInput.from_text(message),
             )
         )
-        self.output_topic()
 
     def output_topic(self) -> None:
         from aws_cdk import CfnOutput

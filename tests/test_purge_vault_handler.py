@@ -71,16 +71,21 @@ def job(job_id: str, state: str) -> dict:
     }
 
 
+def expect_paged(
+    stubber: Stubber, operation: str, key: str, params: dict, pages: tuple[list[dict], ...]
+) -> None:
+    """One response per page of a paginated `operation`, listing `key`, with NextTokens."""
+    for number, page in enumerate(pages):
+        response: dict = {key: page}
+        if number + 1 < len(pages):
+            response["NextToken"] = f"{operation}-{number + 1}"
+        expected = {**params, **({"NextToken": f"{operation}-{number}"} if number else {})}
+        stubber.add_response(operation, response, expected)
+
+
 def expect_jobs(stubber: Stubber, *pages: list[dict]) -> None:
     """ListBackupJobs of the vault, one response per page."""
-    for number, page in enumerate(pages):
-        response: dict = {"BackupJobs": page}
-        params = {"ByBackupVaultName": VAULT}
-        if number + 1 < len(pages):
-            response["NextToken"] = f"jobs-{number + 1}"
-        if number:
-            params["NextToken"] = f"jobs-{number}"
-        stubber.add_response("list_backup_jobs", response, params)
+    expect_paged(stubber, "list_backup_jobs", "BackupJobs", {"ByBackupVaultName": VAULT}, pages)
 
 
 def expect_stop(stubber: Stubber, job_id: str) -> None:
@@ -99,14 +104,13 @@ def expect_stop_error(stubber: Stubber, job_id: str, code: str, message: str) ->
 
 def expect_pages_only(stubber: Stubber, *pages: list[dict]) -> None:
     """Recovery-point pages without the job listing before them (already queued)."""
-    for number, page in enumerate(pages):
-        response: dict = {"RecoveryPoints": page}
-        params = {"BackupVaultName": VAULT}
-        if number + 1 < len(pages):
-            response["NextToken"] = f"page-{number + 1}"
-        if number:
-            params["NextToken"] = f"page-{number}"
-        stubber.add_response("list_recovery_points_by_backup_vault", response, params)
+    expect_paged(
+        stubber,
+        "list_recovery_points_by_backup_vault",
+        "RecoveryPoints",
+        {"BackupVaultName": VAULT},
+        pages,
+    )
 
 
 def expect_delete(stubber: Stubber, number: int) -> None:

@@ -199,26 +199,22 @@ def active_jobs(client: Any, vault: str) -> list[dict[str, Any]]:
     One listing of the vault's jobs (AWS Backup keeps 30 days of them, a handful in a lab),
     filtered here: ListBackupJobs takes one state at a time.
     """
-    paginator = client.get_paginator("list_backup_jobs")
-    return _transient(
-        lambda: [
-            job
-            for page in paginator.paginate(ByBackupVaultName=vault)
-            for job in page.get("BackupJobs", [])
-            if job.get("State") in ACTIVE_JOB_STATES
-        ]
-    )
+    jobs = _all_pages(client, "list_backup_jobs", "BackupJobs", ByBackupVaultName=vault)
+    return [job for job in jobs if job.get("State") in ACTIVE_JOB_STATES]
 
 
 def list_recovery_points(client: Any, vault: str) -> list[dict[str, Any]]:
     """Every recovery point of `vault`, all pages."""
-    paginator = client.get_paginator("list_recovery_points_by_backup_vault")
+    return _all_pages(
+        client, "list_recovery_points_by_backup_vault", "RecoveryPoints", BackupVaultName=vault
+    )
+
+
+def _all_pages(client: Any, operation: str, key: str, **params: str) -> list[dict[str, Any]]:
+    """Every `key` item of every page of `operation`; a transient error becomes `NotYet`."""
+    paginator = client.get_paginator(operation)
     return _transient(
-        lambda: [
-            point
-            for page in paginator.paginate(BackupVaultName=vault)
-            for point in page.get("RecoveryPoints", [])
-        ]
+        lambda: [item for page in paginator.paginate(**params) for item in page.get(key, [])]
     )
 
 
