@@ -1,7 +1,7 @@
 """Our own custom-resource handlers behind CDK's Provider framework, waiting beyond 15 minutes.
 
 Used by the constructs that must clean up on `cdk destroy` before CloudFormation can delete
-something (LabBackupVault's purge, CloudShellCleanup): an on-event handler that sets a deadline
+something (LabBackupVault's purge, LabNetworkCleanup): an on-event handler that sets a deadline
 on Delete, and an is-complete handler that the Provider's waiter (a Step Functions state
 machine) polls until the work is done or the deadline has passed. The handlers are plain
 Python in `lab_constructs/handlers/<name>/index.py` (`on_event`, `is_complete`). Every function

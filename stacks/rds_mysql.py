@@ -8,9 +8,9 @@ from constructs import Construct
 
 from course.config import LabSettings
 from lab_constructs import LabKey, LabMysql, LabVpc
-from lab_constructs.cloudshell import CloudShellCleanup
 from lab_constructs.database import MYSQL_PORT
 from lab_constructs.network import ISOLATED_SUBNETS, PUBLIC_SUBNETS
+from lab_constructs.network_cleanup import LabNetworkCleanup
 from stacks.lab_stack import LabStack
 
 # 8.0 left standard support in 2026 and bills Extended Support: the lab runs 8.4 (LTS).
@@ -135,10 +135,16 @@ class RdsMysqlStack(LabStack):
             )
         )
 
-        # Beyond the sheet: a CloudShell VPC environment's network interface can outlive it and
-        # block deleting the security group, subnets and VPC; remove it on destroy.
-        CloudShellCleanup(
-            self, "CloudShellCleanup", vpc=self.vpc, security_groups=[self.client_security_group]
+        # Beyond the sheet: what the guide has students leave in the lab's VPC (a CloudShell VPC
+        # environment's interface, a replica made by hand) would block deleting the network;
+        # the clean-up removes it on destroy, before the network.
+        LabNetworkCleanup(
+            self,
+            "NetworkCleanup",
+            vpc=self.vpc,
+            security_groups=[self.client_security_group, self.database.security_group],
+            db_subnet_group=self.instance.node.find_child("SubnetGroup"),
+            keep_db_instances=[db.instance_identifier for db in connectable],
         )
 
         self._outputs()

@@ -463,11 +463,11 @@ def test_assume_role_command_exports_the_session_of_the_connect_role(template):
     )
 
 
-# --- CloudShell's leftover network interfaces ---------------------------------------------
+# --- what students leave in the lab's network: CloudShell interfaces, replicas by hand ------
 
 
 def cleanup(template):
-    (item,) = of_type(template, "Custom::CloudShellInterfaceCleanup").items()
+    (item,) = of_type(template, "Custom::LabNetworkCleanup").items()
     return item
 
 
@@ -489,6 +489,25 @@ def test_cloudshell_cleanup_runs_before_the_network_is_deleted(template):
     (vpc_id,) = of_type(template, "AWS::EC2::VPC")
     assert resource["Properties"]["VpcId"] == {"Ref": vpc_id}
     assert resource["DeletionPolicy"] == "Delete"
+    (subnet_group,) = of_type(template, "AWS::RDS::DBSubnetGroup")
+    assert subnet_group in depends_on, "deleted before the DB subnet group a replica would use"
+    assert resource["Properties"]["DbSubnetGroupName"] == {"Ref": subnet_group}
+    (database_group,) = [
+        logical_id
+        for logical_id in of_type(template, "AWS::EC2::SecurityGroup")
+        if logical_id.startswith("DatabaseSecurityGroup")
+    ]
+    assert database_group in depends_on, "deleted before the database's security group"
+
+
+def test_network_cleanup_keeps_the_stacks_own_instances(template, options):
+    _, resource = cleanup(template)
+    assert resource["Properties"]["KeepDbInstances"] == [{"Ref": primary(template)[0]}]
+    _, with_replica = cleanup(options)
+    assert with_replica["Properties"]["KeepDbInstances"] == [
+        {"Ref": primary(options)[0]},
+        *({"Ref": replica_id} for replica_id in replicas(options)),
+    ]
 
 
 def test_cloudshell_cleanup_may_delete_tagged_interfaces_of_the_lab_vpc_only(template):
@@ -555,13 +574,17 @@ def test_acknowledged_nag_findings_are_the_expected_ones(synth):
         if rule.startswith("AwsSolutions::")
         # The Provider framework's own (lab_constructs/waiting_provider.py, as in LabBackup).
         and not path.startswith(
-            (f"{LAB}/CloudShellCleanup/Framework", f"{LAB}/CloudShellCleanup/CleanupProvider")
+            (f"{LAB}/NetworkCleanup/Framework", f"{LAB}/NetworkCleanup/CleanupProvider")
         )
     }
     assert acknowledged == {
-        ("CloudShellCleanup/IsCompleteRole", "IAM5[Resource::*]"),
+        ("NetworkCleanup/IsCompleteRole", "IAM5[Resource::*]"),
         (
-            "CloudShellCleanup/IsCompleteRole",
+            "NetworkCleanup/IsCompleteRole",
+            "IAM5[Resource::arn:<AWS::Partition>:rds:<AWS::Region>:<AWS::AccountId>:db:*]",
+        ),
+        (
+            "NetworkCleanup/IsCompleteRole",
             "IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:"
             "network-interface/*]",
         ),

@@ -1,31 +1,42 @@
-"""The CloudShell clean-up handler of LabRdsMysql (lab_constructs/handlers/cloudshell_interfaces).
+"""The network clean-up handler of LabRdsMysql (lab_constructs/handlers/network_cleanup).
 
 moto (in-process) fakes EC2 network interfaces with tags, the `vpc-id` and `tag-key` filters
-and their deletion; an interface attached to an environment ('in-use') comes from botocore's
-Stubber, which moto cannot make without an instance.
+and their deletion, and RDS instances in DB subnet groups; an interface attached to an
+environment ('in-use') comes from botocore's Stubber, which moto cannot make without an
+instance.
 """
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 
-from lab_constructs.handlers.cloudshell_interfaces import index as handler
+from lab_constructs.handlers.network_cleanup import index as handler
 
 STARTED = 1_000_000.0
 TIMEOUT_SECONDS = 1200
 
 
-def delete_event(vpc: str, deadline: float = STARTED + TIMEOUT_SECONDS) -> dict:
+def delete_event(
+    vpc: str,
+    deadline: float = STARTED + TIMEOUT_SECONDS,
+    subnet_group: str = "",
+    keep: tuple[str, ...] = (),
+) -> dict:
     return {
         "RequestType": "Delete",
         "PhysicalResourceId": vpc,
-        "ResourceProperties": {"VpcId": vpc, "TimeoutSeconds": str(TIMEOUT_SECONDS)},
+        "ResourceProperties": {
+            "VpcId": vpc,
+            "DbSubnetGroupName": subnet_group,
+            "KeepDbInstances": list(keep),
+            "TimeoutSeconds": str(TIMEOUT_SECONDS),
+        },
         handler.DEADLINE_KEY: deadline,
     }
 
 
-def run(client, event, now=STARTED) -> dict:
-    return handler.is_complete(event, None, client=client, now=lambda: now)
+def run(client, event, now=STARTED, rds=None) -> dict:
+    return handler.is_complete(event, None, ec2=client, rds=rds, now=lambda: now)
 
 
 @pytest.fixture
@@ -157,3 +168,68 @@ def test_the_deadline_names_each_interface_left_and_what_to_do():
     assert "eni-1 (in-use: still attached to a CloudShell VPC environment)" in message
     assert "Delete your CloudShell VPC environment" in message
     assert "vpc-1" in message
+
+
+# --- DB instances made by hand in the lab's DB subnet group ------------------------------
+
+
+def db_instance(rds, name: str, subnet_group: str) -> None:
+    rds.create_db_instance(
+        DBInstanceIdentifier=name,
+        Engine="mysql",
+        DBInstanceClass="db.t3.micro",
+        AllocatedStorage=20,
+        MasterUsername="admin",
+        MasterUserPassword="not-a-real-password",
+        DBSubnetGroupName=subnet_group,
+    )
+
+
+def test_a_replica_made_by_hand_in_the_lab_network_is_deleted_the_stacks_own_kept(account):
+    ec2, rds = account.client("ec2"), account.client("rds")
+    vpc = ec2.create_vpc(CidrBlock="10.4.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.4.{n}.0/24", AvailabilityZone=zone)["Subnet"][
+            "SubnetId"
+        ]
+        for n, zone in ((1, "eu-west-1a"), (2, "eu-west-1b"))
+    ]
+    for group in ("ana-labrdsmysql-subnets", "ben-labrdsmysql-subnets"):
+        rds.create_db_subnet_group(
+            DBSubnetGroupName=group, DBSubnetGroupDescription="lab", SubnetIds=subnets
+        )
+    db_instance(rds, "ana-lab-rds-mysql", "ana-labrdsmysql-subnets")  # the stack's own
+    db_instance(rds, "my-replica", "ana-labrdsmysql-subnets")  # made by hand
+    db_instance(rds, "ben-lab-rds-mysql", "ben-labrdsmysql-subnets")  # another lab's
+    event = delete_event(vpc, subnet_group="ana-labrdsmysql-subnets", keep=("ana-lab-rds-mysql",))
+
+    run(ec2, event, rds=rds)
+
+    left = {i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]}
+    assert "my-replica" not in left, "the replica made by hand is deleted"
+    assert {"ana-lab-rds-mysql", "ben-lab-rds-mysql"} <= left, "nothing else is touched"
+
+
+def test_an_instance_still_being_deleted_is_waited_for_and_named_at_the_deadline():
+    rds = boto3.client(
+        "rds", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    ec2, ec2_stubber = stubbed_ec2()
+    expect_listing(ec2_stubber, "vpc-1")
+    with Stubber(rds) as rds_stubber, ec2_stubber:
+        rds_stubber.add_response(
+            "describe_db_instances",
+            {
+                "DBInstances": [
+                    {
+                        "DBInstanceIdentifier": "my-replica",
+                        "DBInstanceStatus": "deleting",
+                        "DBSubnetGroup": {"DBSubnetGroupName": "lab-subnets"},
+                    }
+                ]
+            },
+            {},
+        )
+        event = delete_event("vpc-1", deadline=STARTED - 1, subnet_group="lab-subnets")
+        with pytest.raises(handler.CleanupError, match=r"DB instance my-replica \(deleting\)"):
+            run(ec2, event, rds=rds)
