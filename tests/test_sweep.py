@@ -252,3 +252,19 @@ def test_a_promoted_replica_in_the_participants_network_is_found(account, capsys
     listed = capsys.readouterr().out
     assert "rds db instance          promoted-ana " in listed
     assert "promoted-ana2" not in listed
+
+
+def test_what_cannot_be_deleted_is_named_with_the_reason(account, capsys):
+    account.client("rds").create_db_instance(
+        DBInstanceIdentifier="ana-kept-by-hand",
+        Engine="mysql",
+        DBInstanceClass="db.t3.micro",
+        AllocatedStorage=20,
+        MasterUsername="admin",
+        MasterUserPassword="not-a-real-password",
+        DeletionProtection=True,
+    )
+    assert sweep_lines(account, "LabRdsMysql", ["ana"], "--delete") == 0
+    out = capsys.readouterr().out
+    assert "NOT deleted rds db instance ana-kept-by-hand: " in out
+    assert "ana-kept-by-hand" in instances(account)
