@@ -22,7 +22,9 @@ which works because EventBridge publishes with a role of each rule, not as the s
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack
+from typing import cast
+
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -33,6 +35,7 @@ from constructs import Construct
 
 from course.config import LabSettings
 from lab_constructs.tagging import apply_tags
+from stacks.lab_stack import COURSE_TAG, MANAGED_BY_TAG
 
 STACK_ID = "CourseWatch"
 TOPIC_NAME = "CourseWatchNotifications"
@@ -53,8 +56,6 @@ class CourseWatchStack(Stack):
             stack_name=STACK_ID,
             description="Course watcher: failed lab deletions and expiries (course-labs-cdk)",
         )
-        from stacks.lab_stack import COURSE_TAG, MANAGED_BY_TAG
-
         apply_tags(self, {"course": COURSE_TAG, "managed-by": MANAGED_BY_TAG})
 
         self.topic = sns.Topic(
@@ -65,11 +66,11 @@ class CourseWatchStack(Stack):
             enforce_ssl=True,
         )
         # AWS's managed key for SNS, set on the L1 so that aws-cdk-lib grants no kms:* on
-        # every key to the publishers: that key's policy already lets principals of this
-        # account use it through SNS ("kms:ViaService": "sns.<region>.amazonaws.com"), so the
-        # rules' roles need sns:Publish on this topic only.
-        cfn_topic = self.topic.node.default_child
-        assert isinstance(cfn_topic, sns.CfnTopic)
+        # every key to the publishers. EventBridge's delivery role "needs sns:Publish on the
+        # topic. If the topic is encrypted with a customer managed key, the role also needs
+        # kms:GenerateDataKey and kms:Decrypt on that key" (EventBridge User Guide, "Amazon SNS
+        # topic target"): with the managed key, sns:Publish on this topic is all.
+        cfn_topic = cast(sns.CfnTopic, self.topic.node.default_child)
         cfn_topic.kms_master_key_id = SNS_MANAGED_KEY
         if settings.notify_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(settings.notify_email))
@@ -141,7 +142,12 @@ class CourseWatchStack(Stack):
                 "class-status` and destroy the labs past their expiry."
             ),
         )
-        self.output_topic()
+        CfnOutput(
+            self,
+            "NotificationTopicArn",
+            value=self.topic.topic_arn,
+            description="Failed lab deletions and expiries are sent here (subscribe to it)",
+        )
 
     def _notify(self, rule: events.Rule, message: str) -> None:
         """`rule` publishes `message` (with the event's fields) to the topic, with its own role:
@@ -152,14 +158,4 @@ class CourseWatchStack(Stack):
                 authorize_using_role=True,
                 message=events.RuleTargetInput.from_text(message),
             )
-        )
-
-    def output_topic(self) -> None:
-        from aws_cdk import CfnOutput
-
-        CfnOutput(
-            self,
-            "NotificationTopicArn",
-            value=self.topic.topic_arn,
-            description="Failed lab deletions and expiries are sent here (subscribe to it)",
         )
