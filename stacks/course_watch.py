@@ -76,6 +76,8 @@ class CourseWatchStack(Stack):
             self.topic.add_subscription(subscriptions.EmailSubscription(settings.notify_email))
 
         # A lab stack of the course (with or without a participant) that failed to delete.
+        # The event: detail `stack-id` (the stack's ARN) and `status-details` {`status`,
+        # `status-reason`} (CloudFormation User Guide, "Stack Status Change event detail").
         stack_arns = [
             events.Match.wildcard(f"arn:*:cloudformation:*:*:stack/{prefix}{lab_id}/*")
             for lab_id in lab_ids

@@ -1,5 +1,7 @@
 """CourseWatch (stacks/course_watch.py): a failed lab deletion or expiry reaches the trainer."""
 
+import json
+
 import pytest
 
 from tests.synth import synthesized
@@ -124,3 +126,39 @@ def test_every_taggable_resource_carries_the_course_tags(template):
             continue
         assert {"Key": "course", "Value": "storage-and-data"} in tags, logical_id
         assert {"Key": "managed-by", "Value": "course-labs-cdk"} in tags, logical_id
+
+
+def stack_event(stack_name: str, status: str) -> dict:
+    """A "CloudFormation Stack Status Change" event as the CloudFormation User Guide shows it."""
+    return {
+        "source": "aws.cloudformation",
+        "detail-type": "CloudFormation Stack Status Change",
+        "region": "eu-west-1",
+        "detail": {
+            "stack-id": f"arn:aws:cloudformation:eu-west-1:123456789012:stack/{stack_name}/1a2b",
+            "status-details": {"status": status, "status-reason": "The following resource(s)"},
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("stack_name", "status", "notified"),
+    [
+        ("LabBackup", "DELETE_FAILED", True),
+        ("ana-LabRdsMysql", "DELETE_FAILED", True),
+        ("my-team-1-LabS3Website", "DELETE_FAILED", True),
+        ("ana-LabRdsMysql", "DELETE_COMPLETE", False),
+        ("ana-LabRdsMysql", "DELETE_IN_PROGRESS", False),
+        ("ana-MyOwnStack", "DELETE_FAILED", False),
+        ("CDKToolkit", "DELETE_FAILED", False),
+    ],
+)
+def test_the_rule_matches_failed_deletions_of_course_labs_only(
+    template, stack_name, status, notified
+):
+    """Matched with moto's implementation of EventBridge patterns (wildcards included)."""
+    from moto.events.models import EventPattern, EventPatternParser
+
+    raw = rule(template, "CloudFormation Stack Status Change")["EventPattern"]
+    pattern = EventPattern(None, EventPatternParser(json.dumps(raw)).parse())
+    assert pattern.matches_event(stack_event(stack_name, status)) is notified
