@@ -381,12 +381,14 @@ def warn_leftovers(
     except (BotoCoreError, ClientError) as error:
         print(f"warning: cannot look for leftovers: {error}", file=sys.stderr)
         return
-    if found:
-        print(
-            "WARNING: left behind, no stack owns it (make class-sweep ... DELETE=1 deletes it):",
-            file=out,
-        )
-        print("\n".join(sweep.report(found, participants)), file=out)
+    if not found:
+        print(f"{lab_id}: nothing left behind that no stack owns (class-sweep)", file=out)
+        return
+    print(
+        "WARNING: left behind, no stack owns it (make class-sweep ... DELETE=1 deletes it):",
+        file=out,
+    )
+    print("\n".join(sweep.report(found, participants)), file=out)
 
 
 if __name__ == "__main__":

@@ -268,3 +268,20 @@ def test_what_cannot_be_deleted_is_named_with_the_reason(account, capsys):
     out = capsys.readouterr().out
     assert "NOT deleted rds db instance ana-kept-by-hand: " in out
     assert "ana-kept-by-hand" in instances(account)
+
+
+def test_class_down_says_when_nothing_is_left(account, capsys):
+    classroom.warn_leftovers("LabS3Website", ["ana"], session=account)
+    assert capsys.readouterr().out == (
+        "LabS3Website: nothing left behind that no stack owns (class-sweep)\n"
+    )
+
+
+def test_every_lab_has_its_finders():
+    assert set(sweep.FINDERS) == {
+        "LabS3Lifecycle",
+        "LabS3Website",
+        "LabRdsMysql",
+        "LabDynamoDbUsers",
+        "LabBackup",
+    }
