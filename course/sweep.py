@@ -57,8 +57,8 @@ RDS_MYSQL_PER_HOUR = {
     "db.t4g.medium": 0.065,
 }
 PARTICIPANT_TAG = "participant"
-VAULT_NAME = "LabBackupVault"  # stacks/backup.py's vault, prefixed by the participant
-LIVE_STACK_GONE = {"DELETE_COMPLETE", "DELETE_FAILED"}
+# A stack in these states no longer looks after its resources (its purge will not run again).
+STACK_GONE_STATES = {"DELETE_COMPLETE", "DELETE_FAILED"}
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ class Account:
             if "does not exist" in str(error):
                 return False
             raise
-        return stacks["Stacks"][0]["StackStatus"] not in LIVE_STACK_GONE
+        return stacks["Stacks"][0]["StackStatus"] not in STACK_GONE_STATES
 
 
 # --- DynamoDB (LabDynamoDbUsers, LabBackup) --------------------------------------------------
@@ -177,6 +177,8 @@ def dynamodb_leftovers(account: Account, participant: str, owned: set[str]) -> l
 
 def vault_leftovers(account: Account, participant: str, _owned: set[str]) -> list[Leftover]:
     """Recovery points of the participant's vault when its stack is gone or failed to delete."""
+    from stacks.backup import VAULT_NAME  # the stack's name for it (imports aws-cdk-lib)
+
     settings = LabSettings(participant=participant)
     if account.stack_alive(settings.stack_name("LabBackup")):
         return []  # the stack's purge empties the vault on destroy
