@@ -285,3 +285,47 @@ def test_every_lab_has_its_finders():
         "LabDynamoDbUsers",
         "LabBackup",
     }
+
+
+def test_recovery_points_left_in_a_vault_whose_stack_failed_to_delete(account, capsys):
+    """moto has no recovery points: the Backup calls come from botocore's Stubber."""
+    from botocore.stub import Stubber
+
+    point = "arn:aws:backup:eu-west-1:123456789012:recovery-point:1111-2222"
+    checker = sweep.Account(account)
+    backup = account.client("backup")
+    checker._clients["backup"] = backup
+    with Stubber(backup) as stubber:
+        stubber.add_response(
+            "describe_backup_vault",
+            {"BackupVaultName": "ana-LabBackupVault"},
+            {"BackupVaultName": "ana-LabBackupVault"},
+        )
+        stubber.add_response(
+            "list_recovery_points_by_backup_vault",
+            {"RecoveryPoints": [{"RecoveryPointArn": point, "BackupSizeInBytes": 10 * 1024**3}]},
+            {"BackupVaultName": "ana-LabBackupVault"},
+        )
+        found = sweep.vault_leftovers(checker, "ana", set())  # no stack ana-LabBackup
+        stubber.add_response(
+            "delete_recovery_point",
+            {},
+            {"BackupVaultName": "ana-LabBackupVault", "RecoveryPointArn": point},
+        )
+        assert sweep.delete(found) == [f"deleted backup recovery point {point} (ana)"]
+        stubber.assert_no_pending_responses()
+    (leftover,) = found
+    assert leftover.monthly_cost == pytest.approx(1.0), "10 GB at $0.10 per GB-month"
+
+
+def test_a_vault_whose_stack_is_alive_is_left_to_its_purge(account):
+    from botocore.stub import Stubber
+
+    account.client("cloudformation").create_stack(
+        StackName="ana-LabBackup", TemplateBody=table_template("ana-placeholder")
+    )
+    checker = sweep.Account(account)
+    backup = account.client("backup")
+    checker._clients["backup"] = backup
+    with Stubber(backup):  # no response queued: any Backup call would fail the test
+        assert sweep.vault_leftovers(checker, "ana", set()) == []
