@@ -31,7 +31,7 @@ PARALLEL := -n auto --dist loadfile
 # pip with its progress. This machine's pip configuration names package indexes that do not
 # exist here, and pip warns once per package that their location "is ignored": those lines (and
 # only those) are kept out of the way; every other warning and error shows.
-PIP_INSTALL = -m pip install --disable-pip-version-check class-report
+PIP_INSTALL = -m pip install --disable-pip-version-check
 NOT_HERE := 2> >(grep --line-buffered -v "^WARNING: Location '.*' is ignored" >&2)
 # The total at the end: each set-up step leaves a mark for this run of make; the set-up target
 # prints the time since make started if any step ran.
@@ -41,7 +41,7 @@ STEP = @touch $(SETUP_MARK); echo "==> $(1)"
 SETUP_TOTAL = @if [ -f $(SETUP_MARK) ]; then \
 	echo "==> Set-up done in $$(( $$(date +%s) - $(SETUP_START) )) s."; fi; rm -f .setup-ran-*
 
-.PHONY: setup setup-dev setup-labcheck setup-test synth test lint format snapshots clean bench rehearsal class-up class-down class-status check class-report
+.PHONY: setup setup-dev setup-labcheck setup-test synth test lint format snapshots clean bench rehearsal class-up class-down class-status check class-report class-sweep
 
 $(PY):
 	$(call STEP,Creating the Python environment .venv/ (about 5 s)...)
@@ -137,6 +137,11 @@ class-report: setup
 	$(PY) -m course.report --lab "$(LAB)" --participants "$(PARTICIPANTS)" \
 	  $(if $(HTML),--html "$(HTML)") $(if $(JSON),--json) $(if $(WATCH),--watch $(WATCH)) \
 	  $(foreach own,$(OWN),--own "$(own)")
+
+# What participants left that no stack owns (read-only; DELETE=1 deletes it):
+# `make class-sweep LAB=LabBackup PARTICIPANTS="ana ben" [DELETE=1]`.
+class-sweep: setup
+	$(PY) -m course.sweep --lab "$(LAB)" --participants "$(PARTICIPANTS)" $(if $(DELETE),--delete)
 
 # Check a deployed lab against its objectives: `make check LAB=LabS3Lifecycle [PARTICIPANT=ana]`.
 check: setup-labcheck
