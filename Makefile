@@ -132,10 +132,11 @@ class-status: setup
 	$(CLASS) status
 
 # Who has finished which objective, what runs, what it costs: `make class-report LAB=... \
-# PARTICIPANTS="ana ben"` (optional HTML=file, JSON=1, WATCH=seconds, OWN="table={participant}-Users").
+# PARTICIPANTS="ana ben"` (optional HTML=file, JSON=1, WATCH=seconds, OWN="table={participant}-Users",
+# LEFTOVERS=1 for class-sweep's list in the report).
 class-report: setup
 	$(PY) -m course.report --lab "$(LAB)" --participants "$(PARTICIPANTS)" \
-	  $(if $(HTML),--html "$(HTML)") $(if $(JSON),--json) $(if $(WATCH),--watch $(WATCH)) \
+	  $(if $(HTML),--html "$(HTML)") $(if $(JSON),--json) $(if $(WATCH),--watch $(WATCH)) $(if $(LEFTOVERS),--leftovers) \
 	  $(foreach own,$(OWN),--own "$(own)")
 
 # What participants left that no stack owns (read-only; DELETE=1 deletes it):

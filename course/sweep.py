@@ -71,9 +71,14 @@ class Leftover:
     monthly_cost: float | None  # None: unknown (e.g. an instance class without a price here)
     delete: Callable[[], Any]
 
+    @property
+    def cost_text(self) -> str:
+        if self.monthly_cost is None:
+            return "cost unknown"
+        return f"≈ ${self.monthly_cost:.2f}/month"
+
     def line(self) -> str:
-        cost = "cost unknown" if self.monthly_cost is None else f"≈ ${self.monthly_cost:.2f}/month"
-        return f"{self.participant:<20} {self.kind:<24} {self.name:<50} {cost}"
+        return f"{self.participant:<20} {self.kind:<24} {self.name:<50} {self.cost_text}"
 
 
 def owns(name: str, participant: str, tags: Iterable[dict[str, str]] = ()) -> bool:
@@ -144,8 +149,13 @@ def dynamodb_leftovers(account: Account, participant: str, owned: set[str]) -> l
     for name in tables:
         if name in owned:
             continue
-        table = dynamodb.describe_table(TableName=name)["Table"]
-        tags = dynamodb.list_tags_of_resource(ResourceArn=table["TableArn"]).get("Tags", [])
+        try:
+            table = dynamodb.describe_table(TableName=name)["Table"]
+            tags = dynamodb.list_tags_of_resource(ResourceArn=table["TableArn"]).get("Tags", [])
+        except ClientError:
+            if name.startswith(f"{participant}-"):
+                raise
+            continue  # not the participant's by name, and its tags are not ours to read
         if not owns(name, participant, tags):
             continue
         size = table.get("TableSizeBytes", 0) / GIB
