@@ -56,6 +56,11 @@ KNOWN_OPTIONS = LAB_OPTIONS + SELECTION_OPTIONS
 # `cdk cli-telemetry`.
 CDK_PLAIN_KEYS = ("acknowledged-issue-numbers", "cli-telemetry")
 
+# The labs in course order, by id. The class commands (course/classroom.py) read them here
+# because they must not import aws-cdk-lib: its jsii process would die on the trainer's Ctrl-C.
+# `stacks.LABS` registers the same labs in the same order (tests/test_classroom.py checks).
+LAB_IDS = ("LabS3Lifecycle", "LabS3Website", "LabRdsMysql", "LabDynamoDbUsers", "LabBackup")
+
 # Names two labs agree on: LabDynamoDbUsers creates the table, LabBackup backs it up. Neither
 # stack references the other, so each deploys and destroys on its own.
 USERS_TABLE = "Users"
