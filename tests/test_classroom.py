@@ -39,7 +39,7 @@ class FakeCloud:
         self.stacks: dict[str, dict] = {}
         self.events: dict[str, list[dict]] = {}
 
-    def describe_stacks(self, StackName):  # noqa: N803 - boto3's parameter name
+    def describe_stacks(self, StackName):
         if StackName not in self.stacks:
             error = {
                 "Code": "ValidationError",
@@ -48,7 +48,7 @@ class FakeCloud:
             raise ClientError({"Error": error}, "DescribeStacks")
         return {"Stacks": [{"StackName": StackName, **self.stacks[StackName]}]}
 
-    def describe_stack_events(self, StackName):  # noqa: N803
+    def describe_stack_events(self, StackName):
         return {"StackEvents": self.events.get(StackName, [])}
 
 
@@ -361,7 +361,8 @@ def test_second_ctrl_c_stops_the_running_at_once_and_names_their_stacks(tmp_path
     assert fake.stopped.is_set(), "the second Ctrl-C stops the runs"
     assert sorted(FakeCdk.participant(c) for c in fake.deploys()) == ["ana", "ben"]
     lines = outcome_lines(out)
-    assert lines["ana"].startswith("STOPPED ") and lines["ben"].startswith("STOPPED ")
+    assert lines["ana"].startswith("STOPPED ")
+    assert lines["ben"].startswith("STOPPED ")
     assert lines["cem"].endswith("never started")
     assert f"{LAB} deployed for 0 of 3; interrupted: ana ben; never started: cem" in out
     assert out.splitlines()[-1] == (
@@ -383,9 +384,8 @@ def test_ctrl_c_during_the_synth_stops_it_and_deploys_nothing(tmp_path, capsys):
     code, _ = run("up", ["ana", "ben"], tmp_path, fake=fake)
     out, err = capsys.readouterr()
     assert code == classroom.EXIT_INTERRUPTED
-    assert len(fake.commands) == 1 and fake.stopped.is_set(), (
-        "the synth is stopped, nothing else runs"
-    )
+    assert fake.stopped.is_set(), "the synth is stopped"
+    assert len(fake.commands) == 1, "nothing runs after it"
     assert out.splitlines()[-2] == f"{LAB} deployed for 0 of 2; never started: ana ben"
     assert "Ctrl-C: stopping the synth now." in err
 
@@ -436,7 +436,7 @@ def test_the_class_runner_does_not_import_aws_cdk_lib():
 def test_the_class_runner_knows_every_lab_in_course_order():
     from stacks import LABS as STACKS
 
-    assert LABS == [lab.lab_id for lab in STACKS]
+    assert [lab.lab_id for lab in STACKS] == LABS
 
 
 @pytest.mark.parametrize(
