@@ -202,7 +202,9 @@ class CdkRunner:
     def __init__(self, env: dict[str, str] | None = None) -> None:
         self.env = env
         self._running: set[subprocess.Popen] = set()
-        self._lock = threading.Lock()
+        # Re-entrant: `stop()` runs in the SIGINT handler, on the main thread, which may hold
+        # the lock at that moment (it runs the synth itself).
+        self._lock = threading.RLock()
         self._stopped = False
 
     def __call__(self, command: Sequence[str], log: Path) -> int:
@@ -255,7 +257,7 @@ class Interrupts:
         self.count = 0
         self.running: dict[str, None] = {}  # the participants whose run has started, in order
         self.synthesizing = False
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # re-entrant: a second Ctrl-C may land inside `handle`
 
     @property
     def stopping(self) -> bool:
