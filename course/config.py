@@ -223,7 +223,7 @@ def _participants(value: Any) -> tuple[str, ...]:
         raise ContextError("participants", value, f"at most {MAX_CLASS_SIZE} names")
     for name in names:
         if not PARTICIPANT_PATTERN.fullmatch(name):
-            raise ContextError("participants", value, f"{name!r} is not a name: {allowed}")
+            raise ContextError("participants", value, f"{_shown(name)} is not a name: {allowed}")
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
         raise ContextError("participants", value, "named twice: " + ", ".join(twice))

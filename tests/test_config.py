@@ -332,3 +332,36 @@ def test_the_cdk_cli_stops_on_a_misspelled_option(tmp_path):
         "error: unknown context key 'expires_in_hour': did you mean expires_in_hours?"
         in result.stderr.splitlines()
     )
+
+
+def read_everything(context: dict) -> None:
+    """What course/builder.py reads from the context."""
+    LabSettings.from_context(context.get)
+    Selection.from_context(context.get, LAB_IDS)
+
+
+NASTY_VALUES = ["", "²", FIVE_THOUSAND_DIGITS, "x" * 5000, "1.2.3.4/" + "9" * 5000, "\x00", [1], {}]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "participant",
+        "db_instance_class",
+        "read_replica",
+        "db_public_access_cidr",
+        "notify_email",
+        "expires_in_hours",
+        "lab",
+        "participants",
+    ],
+)
+@pytest.mark.parametrize("value", NASTY_VALUES, ids=lambda v: repr(v)[:12])
+def test_every_option_rejects_odd_values_with_one_short_line(key, value):
+    context = {"lab": "LabBackup", key: value} if key == "participants" else {key: value}
+    with pytest.raises(ContextError) as error:
+        read_everything(context)
+    message = str(error.value)
+    assert message.startswith(f"invalid context {key}=")
+    assert "\n" not in message
+    assert len(message) < 400
