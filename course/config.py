@@ -11,7 +11,7 @@ import difflib
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 # Also a valid prefix of RDS instance names: no hyphen at the end or twice in a row.
@@ -37,17 +37,8 @@ MAX_CLASS_SIZE = 60
 # Longest value an error message repeats (a 5,000-digit number is not one line).
 SHOWN_VALUE_CHARS = 40
 
-# Every `-c` key our code reads. Any other key stops synth, unless CDK owns it (below).
-LAB_OPTIONS = (
-    "participant",
-    "db_instance_class",
-    "read_replica",
-    "db_public_access_cidr",
-    "notify_email",
-    "expires_in_hours",
-)
-SELECTION_OPTIONS = ("lab", "participants")
-KNOWN_OPTIONS = LAB_OPTIONS + SELECTION_OPTIONS
+# Every `-c` key our code reads is a field of `LabSettings` or of `Selection` (`KNOWN_OPTIONS`,
+# below them). Any other key stops synth, unless the CDK owns it.
 # Context keys of the CDK itself. Feature flags start with `@` (`@aws-cdk/...`); the keys the
 # CLI passes (`aws:cdk:version-reporting`, ...) and the lookups it caches in cdk.context.json
 # (`availability-zones:account=...`) hold a colon; `$dontSaveContext` marks transient values.
@@ -159,8 +150,8 @@ class Selection:
     """Which stacks the app builds: every lab (the default) or one (`-c lab=<LabId>`), and with
     `-c participants=ana,ben,cem` that lab once per participant, so a class is one synth."""
 
-    lab: str | None = None
-    participants: tuple[str, ...] = ()
+    lab: str | None = None  # -c lab=<LabId>
+    participants: tuple[str, ...] = ()  # -c participants=ana,ben,cem
 
     @classmethod
     def from_context(cls, get: Callable[[str], Any], labs: Sequence[str]) -> Selection:
@@ -178,6 +169,9 @@ class Selection:
                 "give either participant (one stack) or participants (a class), not both",
             )
         return cls(lab, participants)
+
+
+KNOWN_OPTIONS = tuple(field.name for cls in (LabSettings, Selection) for field in fields(cls))
 
 
 def _unset(value: Any) -> bool:
