@@ -37,6 +37,7 @@ it to the CDK CLI, so the runs, the state checks and `status` look at the same r
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import signal
 import subprocess
@@ -409,7 +410,7 @@ def run_class(
             finally:
                 interrupts.finish(name)
             if interrupts.stopped_now and not result.ok:
-                result = Result(name, stack_name, INTERRUPTED, *_run_details(result))
+                result = dataclasses.replace(result, outcome=INTERRUPTED)
         with print_lock:
             print(report_line(action, result), file=out, flush=True)
         return result
@@ -469,10 +470,6 @@ def _run_one(
     return Result(
         name, stack_name, DONE if ok else FAILED, exit_code, time.monotonic() - started, log, state
     )
-
-
-def _run_details(result: Result) -> tuple[Any, ...]:
-    return result.exit_code, result.seconds, result.log, result.state
 
 
 def summary(action: Action, lab_id: str, results: Sequence[Result]) -> str:
