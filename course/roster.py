@@ -13,7 +13,7 @@ configuration) or as `CLASS=class.csv`, a CSV file with a header row, as a sprea
 - `profile` (optional): the AWS profile of the participant's own account (e.g. an AWS
   Organizations sandbox account). Empty: your default credentials, as with `PARTICIPANTS`.
   Both kinds may mix in one class; participants sharing a profile share its account;
-- `email` (optional): for your records (the report shows it); nothing sends mail.
+- `email` (optional): for your records; nothing reads or mails it yet.
 
 Why CSV: a trainer keeps the class list in a spreadsheet, and every spreadsheet saves CSV
 (a UTF-8 byte-order mark, as Excel writes, is accepted; cells are trimmed). Column names are
