@@ -495,7 +495,7 @@ def gather_class(
         first.taken_at,
         sum(r.seconds for r in reports),
         first.columns,
-        tuple(sorted((row for r in reports for row in r.rows), key=lambda row: order[row.participant])),
+        tuple(sorted((row for r in reports for row in r.rows), key=lambda r: order[r.participant])),
         first.swept,
     )
 
