@@ -10,6 +10,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from course.config import LabSettings
 from stacks import LABS
+from stacks.access import AccessStack
 
 
 def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = None) -> App:
@@ -21,5 +22,7 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
     settings = LabSettings.from_context(app.node.try_get_context)
     for lab in LABS:
         lab(app, settings=settings)
+    if settings.participant:  # a participant's sign-in (labs/access): only with a participant
+        AccessStack(app, settings=settings)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app

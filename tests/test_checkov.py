@@ -25,6 +25,8 @@ from tests.test_matrix import CONFIGURATIONS, synth_of
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 SKIPS_FILE = Path(__file__).parent / "checkov-skips.json"
 LAB_IDS = [lab.lab_id for lab in LABS]
+# Every stack a configuration can hold: the labs and, with a participant, their sign-in.
+STACK_IDS = [*LAB_IDS, "LabAccess"]
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ def checkov_findings() -> list[Finding]:
             synth = synth_of(config)
         except SynthFailed:  # test_matrix reports it; check the other configurations
             continue
-        for lab_id in LAB_IDS:
+        for lab_id in synth.stacks:
             where = (config, lab_id, _construct_paths(synth, lab_id))
             templates[synth.template_path(lab_id).resolve()] = where
     command = [str(CHECKOV), "--framework", "cloudformation", "--output", "json"]
@@ -123,7 +125,7 @@ def test_every_skip_names_checks_resources_and_a_reason():
 
 
 @pytest.mark.parametrize("config", CONFIGURATIONS)
-@pytest.mark.parametrize("lab_id", LAB_IDS)
+@pytest.mark.parametrize("lab_id", STACK_IDS)
 def test_checkov_finds_nothing_beyond_the_skip_file(checkov_findings, config, lab_id):
     synth_of(config)  # raises SynthFailed if this configuration does not synthesize
     template = f"{config}/{lab_id}.template.json"
