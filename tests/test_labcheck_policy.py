@@ -15,6 +15,7 @@ import boto3
 import pytest
 
 from labcheck.aws import PERMISSIONS, POLICY_FILE, Aws, stack_outputs
+from labcheck.cli import LABS, names_by_hand
 from tests import (
     test_labcheck_backup,
     test_labcheck_dynamodb_users,
@@ -57,6 +58,8 @@ def operations() -> set[tuple[str, str]]:
             recording = boto3.Session(region_name=REGION)
             recording.events.register("before-parameter-build", record)
             assert stack_outputs(Aws(recording), "LabS3Lifecycle", "ana", "--bucket NAME")
+            # ben has no stack: his build by hand, named as the guide names it
+            assert names_by_hand(LABS["LabS3Lifecycle"], Aws(recording), "ben")
     return called
 
 
@@ -128,5 +131,5 @@ def test_only_the_calls_iam_cannot_scope_run_on_every_resource():
         if statement["Resource"] == "*"
         for action in _actions(statement)
     }
-    # The Service Authorization Reference lists no resource type for these two.
-    assert unscoped == {"backup:ListBackupJobs", "backup:ListBackupPlans"}
+    # The Service Authorization Reference lists no resource type for these three.
+    assert unscoped == {"backup:ListBackupJobs", "backup:ListBackupPlans", "sts:GetCallerIdentity"}
