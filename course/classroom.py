@@ -89,6 +89,13 @@ def lab_ids() -> list[str]:
     return [lab.lab_id for lab in LABS]
 
 
+def class_stacks() -> list[str]:
+    """What a class command can run: the labs, then each participant's sign-in (LabAccess)."""
+    from stacks.access import AccessStack
+
+    return [*lab_ids(), AccessStack.lab_id]
+
+
 def validate(
     lab_id: str | None,
     participants: Iterable[str],
@@ -336,7 +343,7 @@ def main(
     """
     args = _parser().parse_args(argv)
     participants = args.participants.split()
-    known = lab_ids()
+    known = class_stacks()
     try:
         if args.command == "status":
             validate(args.lab, participants, known, lab_required=False)

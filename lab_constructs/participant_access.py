@@ -27,8 +27,20 @@ PASSWORD_LENGTH = 20
 PASSWORD_EXCLUDED = " \"'`\\/@|lI1O0"
 
 
+# IAM's quota for one managed policy, whitespace not counted: a longer one fails at deploy.
+MANAGED_POLICY_MAX_CHARS = 6144
+
+
 def policy_document(path: Path) -> iam.PolicyDocument:
-    return iam.PolicyDocument.from_json(json.loads(path.read_text()))
+    """The policy in `path`; raises ValueError at synth if IAM would refuse it at deploy."""
+    document = json.loads(path.read_text())
+    size = len(json.dumps(document, separators=(",", ":")))
+    if size > MANAGED_POLICY_MAX_CHARS:
+        raise ValueError(
+            f"{path.name} has {size} characters; a managed policy may have"
+            f" {MANAGED_POLICY_MAX_CHARS}: move statements into the other document"
+        )
+    return iam.PolicyDocument.from_json(document)
 
 
 class ParticipantSignIn(Construct):

@@ -184,7 +184,7 @@ def test_every_problem_is_listed_at_once(capsys):
     argv = ["down", "--lab", "LabNope", "--participants", "Ana bob bob"]
     assert classroom.main(argv, runner=fake) == classroom.EXIT_INVALID
     assert capsys.readouterr().err.splitlines()[1:] == [
-        f"unknown lab 'LabNope': use one of {', '.join(LABS)}",
+        f"unknown lab 'LabNope': use one of {', '.join(LABS)}, LabAccess",
         "participants named twice: bob",
         "invalid context participant='Ana': use 1-20 lowercase letters, digits or single "
         "hyphens, starting with a letter and not ending with a hyphen (e.g. ana)",
@@ -333,3 +333,14 @@ def test_overview_states_prices_region_date_and_prerequisites():
 
 def test_main_readme_links_the_overview():
     assert "](labs/README.md)" in (ROOT / "README.md").read_text()
+
+
+def test_a_class_gets_its_sign_ins_like_a_lab(tmp_path, capsys):
+    fake = FakeCdk()
+    argv = ["up", "--lab", "LabAccess", "--participants", "ana ben"]
+    assert classroom.main(argv, runner=fake, log_dir=tmp_path) == classroom.EXIT_OK
+    assert "LabAccess for 2 participants" in capsys.readouterr().out
+    assert [command[command.index("deploy") + 1] for command in fake.commands] == [
+        "LabAccess",
+        "LabAccess",
+    ]

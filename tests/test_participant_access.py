@@ -389,3 +389,13 @@ def test_the_stack_refuses_to_exist_without_a_participant():
 def test_each_policy_fits_the_managed_policy_size_limit(policies, name):
     # IAM's quota: 6,144 characters per managed policy, whitespace not counted.
     assert len(json.dumps(policies[name], separators=(",", ":"))) <= 6144
+
+
+def test_a_policy_too_long_for_iam_stops_synth(tmp_path):
+    from lab_constructs.participant_access import policy_document
+
+    statement = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+    too_long = {"Version": "2012-10-17", "Statement": [statement] * 100}
+    (tmp_path / "long.json").write_text(json.dumps(too_long))
+    with pytest.raises(ValueError, match="a managed policy may have 6144"):
+        policy_document(tmp_path / "long.json")
