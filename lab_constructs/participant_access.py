@@ -114,8 +114,6 @@ WILDCARD_REASONS = {
     " with the tag participant=${aws:PrincipalTag/participant} (aws:RequestTag condition)",
     "RdsDefaultGroups": "RDS's default option, parameter and subnet groups, which every new"
     " instance uses; RDS creates them, they hold no data",
-    "RdsManagedMasterSecrets": "RDS names the master secrets it manages rds!db-<id>: no prefix"
-    " is possible (gap in labs/access/README.md)",
     "RdsIamConnect": "rds-db:connect names the instance by its resource id, not its name, so"
     " the participant prefix cannot apply (gap in labs/access/README.md)",
     "OwnRolesInsideTheBoundary": "roles named with the participant's prefix, only with the"
@@ -123,7 +121,7 @@ WILDCARD_REASONS = {
     "OwnRoles": "roles named with the participant's prefix (${aws:PrincipalTag/participant}-*)",
     "PassRolesToTheLabServices": "the participant's own roles and the account's two shared"
     " service roles, passed only to the lab services (iam:PassedToService)",
-    "OwnSignIn": "the participant's own user only (${aws:username}): password and access keys",
+    "OwnSignIn": "the participant's own user only (${aws:username}): its password",
     "CloudShell": "CloudShell environments belong to the user who starts them; IAM has no"
     " resource to scope them by",
     "ReadTheCdkBootstrapVersion": "read-only: the CDK CLI checks the bootstrap version; the"

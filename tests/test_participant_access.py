@@ -399,3 +399,16 @@ def test_a_policy_too_long_for_iam_stops_synth(tmp_path):
     (tmp_path / "long.json").write_text(json.dumps(too_long))
     with pytest.raises(ValueError, match="a managed policy may have 6144"):
         policy_document(tmp_path / "long.json")
+
+
+def test_statement_no_access_keys_so_teardown_can_delete_the_user(statements):
+    """CloudFormation cannot delete a user who created access keys of their own."""
+    granted = [
+        action
+        for s in statements.values()
+        if s["Effect"] == "Allow"
+        for action in ([s["Action"]] if isinstance(s.get("Action"), str) else s.get("Action", []))
+    ]
+    assert "iam:CreateAccessKey" not in granted
+    assert not [a for a in granted if a.startswith("iam:") and a.endswith("*")]
+    assert statements["OwnSignIn"]["Resource"] == "arn:aws:iam::*:user/${aws:username}"
