@@ -122,6 +122,8 @@ WILDCARD_REASONS = {
     "PassRolesToTheLabServices": "the participant's own roles and the account's two shared"
     " service roles, passed only to the lab services (iam:PassedToService)",
     "OwnSignIn": "the participant's own user only (${aws:username}): its password",
+    "BackupVaultStorage": "CreateBackupVault also calls backup-storage:MountCapsule, which has"
+    " no resource type; the vault itself is scoped by OwnNamedResources",
     "CloudShell": "CloudShell environments belong to the user who starts them; IAM has no"
     " resource to scope them by",
     "ReadTheCdkBootstrapVersion": "read-only: the CDK CLI checks the bootstrap version; the"
