@@ -130,14 +130,15 @@ def ana(policies, participant_synth, tmp_path_factory) -> Iterator[dict[str, Any
             "aws_access_key_id": keys["AccessKeyId"],
             "aws_secret_access_key": keys["SecretAccessKey"],
         }
-        yield {
+        clients = {
             service: _client(service, endpoint, **credentials)
             for service in ("s3", "iam", "sts", "dynamodb", "rds")
         }
+        yield {**clients, "endpoint": endpoint, "credentials": credentials}
 
 
 def _own_bucket(s3) -> None:
-    s3.create_bucket(Bucket="ana-lifecycle-123456789012")
+    s3.create_bucket(Bucket="ana-lifecycle-123456789012")  # moto: again in us-east-1 is fine
     s3.put_object(Bucket="ana-lifecycle-123456789012", Key="test.txt", Body=b"hello")
 
 
@@ -412,3 +413,26 @@ def test_statement_no_access_keys_so_teardown_can_delete_the_user(statements):
     assert "iam:CreateAccessKey" not in granted
     assert not [a for a in granted if a.startswith("iam:") and a.endswith("*")]
     assert statements["OwnSignIn"]["Resource"] == "arn:aws:iam::*:user/${aws:username}"
+
+
+@pytest.mark.parametrize(
+    ("bucket", "denied"),
+    [("ana-lifecycle-123456789012", False), (BEN_SITE, True)],
+    ids=["her own bucket", "ben's bucket"],
+)
+def test_labcheck_runs_with_the_participants_credentials(ana, monkeypatch, capsys, bucket, denied):
+    """labcheck, signed as ana: every call it makes on her bucket is allowed, on ben's not."""
+    from labcheck.cli import main
+
+    _own_bucket(ana["s3"])
+    monkeypatch.setenv("AWS_ENDPOINT_URL", ana["endpoint"])
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ana["credentials"]["aws_access_key_id"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", ana["credentials"]["aws_secret_access_key"])
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    code = main(["LabS3Lifecycle", "--bucket", bucket, "--region", REGION])
+    out, err = capsys.readouterr()
+    assert ("access denied" in err) is denied, err
+    assert (code == 2) is denied
+    if not denied:
+        assert "PASS  The bucket exists" in out
+        assert "PASS  test.txt is in the bucket" in out, out  # HeadObject and GetObject
