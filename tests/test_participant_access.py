@@ -436,3 +436,21 @@ def test_labcheck_runs_with_the_participants_credentials(ana, monkeypatch, capsy
     if not denied:
         assert "PASS  The bucket exists" in out
         assert "PASS  test.txt is in the bucket" in out, out  # HeadObject and GetObject
+
+
+def test_statement_every_call_of_labcheck_is_granted(statements):
+    """A participant checks their own labs with labcheck (labcheck.aws.PERMISSIONS)."""
+    from fnmatch import fnmatchcase
+
+    from labcheck.aws import PERMISSIONS
+
+    allowed = [
+        action
+        for s in statements.values()
+        if s["Effect"] == "Allow"
+        for action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    ]
+    # GetCallerIdentity needs no permission: IAM always allows it.
+    needed = set(PERMISSIONS.values()) - {"sts:GetCallerIdentity"}
+    missing = sorted(a for a in needed if not any(fnmatchcase(a, p) for p in allowed))
+    assert missing == []
