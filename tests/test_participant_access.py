@@ -42,6 +42,7 @@ CONDITIONED = {
     "PassRolesToTheLabServices",
     "DenyOtherParticipantsResources",
     "DenyTheTrainersCourseResources",
+    "DenyActingAsTheCourseStacksRoles",
 }
 BEN_SITE = "ben-website-123456789012"
 TRAINERS_BUCKET = "labs3lifecycle-lifecyclebucketb5db832a-abc"
@@ -266,12 +267,34 @@ def test_statement_databases_and_stacks_are_the_participants_own(statements):
     assert not [r for r in named if P not in r], "every named resource carries the prefix"
 
 
-def test_statement_trainers_stacks_can_only_be_read(statements):
-    assert statements["DenyChangingTheTrainersStacks"] == {
-        "Sid": "DenyChangingTheTrainersStacks",
+def test_statement_course_stacks_can_only_be_read(statements):
+    """The trainer's stacks (LabX) and those the trainer deploys for a participant (ana-LabX):
+    CloudFormation changes them with the CDK bootstrap's execution role, which may do anything,
+    and uses it for whoever updates the stack, without iam:PassRole."""
+    statement = statements["DenyChangingTheCourseStacks"]
+    assert set(statement["Resource"]) == {
+        "arn:aws:cloudformation:*:*:stack/Lab*/*",
+        "arn:aws:cloudformation:*:*:stack/*-Lab*/*",
+    }
+    assert {key: value for key, value in statement.items() if key != "Resource"} == {
+        "Sid": "DenyChangingTheCourseStacks",
         "Effect": "Deny",
         "NotAction": ["cloudformation:Describe*", "cloudformation:Get*", "cloudformation:List*"],
-        "Resource": "arn:aws:cloudformation:*:*:stack/Lab*/*",
+    }
+
+
+def test_statement_nobody_acts_as_the_course_stacks_roles(statements):
+    """Their functions and roles carry the tag managed-by=course-labs-cdk (LabStack)."""
+    assert statements["DenyActingAsTheCourseStacksRoles"] == {
+        "Sid": "DenyActingAsTheCourseStacksRoles",
+        "Effect": "Deny",
+        "Action": [
+            "iam:PassRole",
+            "lambda:UpdateFunctionCode",
+            "lambda:UpdateFunctionConfiguration",
+        ],
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:ResourceTag/managed-by": "course-labs-cdk"}},
     }
 
 
