@@ -43,6 +43,7 @@ CONDITIONED = {
     "DenyOtherParticipantsResources",
     "DenyTheTrainersCourseResources",
     "DenyActingAsTheCourseStacksRoles",
+    "DenyDatabasesLargerThanTheLabAllows",
 }
 BEN_SITE = "ben-website-123456789012"
 TRAINERS_BUCKET = "labs3lifecycle-lifecyclebucketb5db832a-abc"
@@ -477,3 +478,19 @@ def test_statement_every_call_of_labcheck_is_granted(statements):
     needed = set(PERMISSIONS.values()) - {"sts:GetCallerIdentity"}
     missing = sorted(a for a in needed if not any(fnmatchcase(a, p) for p in allowed))
     assert missing == []
+
+
+def test_statement_no_database_larger_than_the_lab_allows(statements):
+    """The lab sheet: db.t3.medium or smaller (and the Graviton equivalents); no surprise bill."""
+    condition = statements["DenyDatabasesLargerThanTheLabAllows"]["Condition"]
+    assert set(condition["StringNotEquals"]["rds:DatabaseClass"]) == {
+        "db.t3.micro",
+        "db.t3.small",
+        "db.t3.medium",
+        "db.t4g.micro",
+        "db.t4g.small",
+        "db.t4g.medium",
+    }
+    # Only when the request names a class: a ModifyDBInstance that keeps it stays allowed.
+    assert condition["Null"] == {"rds:DatabaseClass": "false"}
+    assert "rds:CreateDBInstance" in statements["DenyDatabasesLargerThanTheLabAllows"]["Action"]
