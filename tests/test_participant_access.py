@@ -496,3 +496,73 @@ def test_statement_no_database_larger_than_the_lab_allows(statements):
     # Only when the request names a class: a ModifyDBInstance that keeps it stays allowed.
     assert condition["Null"] == {"rds:DatabaseClass": "false"}
     assert "rds:CreateDBInstance" in statements["DenyDatabasesLargerThanTheLabAllows"]["Action"]
+
+
+# Where moto authorizes against `*`: the unconditioned statements, read as IAM reads them
+# (wildcards match any characters; an explicit Deny wins) with ana's tag filled in.
+ARN = "arn:aws:{service}:us-east-1:123456789012:{resource}"
+BUILDS = [  # (lab, action, resource) that ana may do, and ben's and the trainer's twins
+    ("LabDynamoDbUsers", "dynamodb:CreateTable", "table/{p}-Users"),
+    ("LabDynamoDbUsers", "dynamodb:PutItem", "table/{p}-Users"),
+    ("LabDynamoDbUsers", "dynamodb:UpdateTable", "table/{p}-Users"),
+    ("LabDynamoDbUsers", "dynamodb:Query", "table/{p}-Users/index/name-index"),
+    ("LabRdsMysql", "rds:CreateDBInstance", "db:{p}-lab-rds-mysql"),
+    ("LabRdsMysql", "rds:CreateDBInstanceReadReplica", "db:{p}-lab-rds-mysql-replica"),
+    ("LabRdsMysql", "rds:DeleteDBInstance", "db:{p}-lab-rds-mysql"),
+    ("LabBackup", "backup:CreateBackupVault", "backup-vault:{p}-LabBackupVault"),
+    ("LabBackup", "backup:DeleteBackupVault", "backup-vault:{p}-LabBackupVault"),
+    ("LabBackup", "sns:CreateTopic", "{p}-LabBackupNotifications"),
+    ("LabBackup", "events:PutRule", "rule/{p}-LabBackupJobFailed"),
+    ("LabBackup", "kms:CreateAlias", "alias/{p}-lab-backup"),
+    ("own stacks", "cloudformation:CreateStack", "stack/{p}-my-users/id"),
+    ("own stacks", "cloudformation:DeleteStack", "stack/{p}-my-users/id"),
+]
+
+
+def _arn(action: str, resource: str, who: str) -> str:
+    service = action.split(":")[0]
+    return ARN.format(service=service, resource=resource.format(p=who))
+
+
+def _matches(patterns, value: str, who: str) -> bool:
+    from fnmatch import fnmatchcase
+
+    patterns = [patterns] if isinstance(patterns, str) else patterns
+    return any(
+        fnmatchcase(value, p.replace(P, who).replace("${aws:username}", who)) for p in patterns
+    )
+
+
+def unconditioned_decision(statements, action: str, resource: str, who: str = "ana") -> str:
+    plain = [s for s in statements.values() if "Condition" not in s]
+
+    def applies(s):
+        acts = s.get("Action")
+        action_ok = (
+            _matches(acts, action, who) if acts else not _matches(s["NotAction"], action, who)
+        )
+        return action_ok and _matches(s["Resource"], resource, who)
+
+    if any(s["Effect"] == "Deny" and applies(s) for s in plain):
+        return "deny"
+    return "allow" if any(s["Effect"] == "Allow" and applies(s) for s in plain) else "deny"
+
+
+@pytest.mark.parametrize(("lab", "action", "resource"), BUILDS, ids=lambda v: str(v))
+def test_statement_ana_builds_her_own_and_not_bens(statements, lab, action, resource):
+    assert unconditioned_decision(statements, action, _arn(action, resource, "ana")) == "allow"
+    assert unconditioned_decision(statements, action, _arn(action, resource, "ben")) == "deny"
+
+
+@pytest.mark.parametrize(
+    ("action", "resource"),
+    [
+        ("cloudformation:DeleteStack", "stack/LabRdsMysql/id"),
+        ("cloudformation:DeleteStack", "stack/ana-LabRdsMysql/id"),
+        ("cloudformation:UpdateStack", "stack/CDKToolkit/id"),
+        ("dynamodb:DeleteTable", "table/Users"),
+        ("ssm:PutParameter", "parameter/cdk-bootstrap/hnb659fds/version"),
+    ],
+)
+def test_statement_the_course_and_the_bootstrap_stay_out_of_reach(statements, action, resource):
+    assert unconditioned_decision(statements, action, _arn(action, resource, "ana")) == "deny"
