@@ -51,6 +51,8 @@ CDK_PLAIN_KEYS = ("acknowledged-issue-numbers", "cli-telemetry")
 # because they must not import aws-cdk-lib: its jsii process would die on the trainer's Ctrl-C.
 # `stacks.LABS` registers the same labs in the same order (tests/test_classroom.py checks).
 LAB_IDS = ("LabS3Lifecycle", "LabS3Website", "LabRdsMysql", "LabDynamoDbUsers", "LabBackup")
+# A participant's sign-in (stacks/access.py), which class commands deploy like a lab.
+ACCESS_ID = "LabAccess"
 
 # Names two labs agree on: LabDynamoDbUsers creates the table, LabBackup backs it up. Neither
 # stack references the other, so each deploys and destroys on its own.

@@ -365,3 +365,18 @@ def test_every_option_rejects_odd_values_with_one_short_line(key, value):
     assert message.startswith(f"invalid context {key}=")
     assert "\n" not in message
     assert len(message) < 400
+
+
+def test_a_class_of_sign_ins_is_one_assembly_too():
+    """`make class-up LAB=LabAccess`: each participant's sign-in from one synth."""
+    synth = synthesized(lab="LabAccess", participants="ana,ben")
+    stacks = {
+        artifact["displayName"]: artifact["properties"]["stackName"]
+        for artifact in synth.stacks.values()
+    }
+    assert stacks == {"ana/LabAccess": "ana-LabAccess", "ben/LabAccess": "ben-LabAccess"}
+
+
+def test_the_trainers_app_has_no_sign_in():
+    """Without a participant there is nobody to sign in: no LabAccess, even when asked."""
+    assert "LabAccess" not in synthesized(lab="LabAccess").stacks
