@@ -288,7 +288,10 @@ def test_ctrl_c_lets_the_running_deploy_finish_and_starts_no_other(bootstrapped,
     down = _class_run(env, tmp_path, "down", "--lab", CLASS_LAB, "--participants", "ana")
     out, err = down.communicate(timeout=CLASS_TIMEOUT)
     assert down.returncode == 0, out + err
-    assert out.splitlines()[-1] == f"{CLASS_LAB} destroyed for 1 of 1: all done"
+    assert out.splitlines()[-2:] == [
+        f"{CLASS_LAB} destroyed for 1 of 1: all done",
+        f"{CLASS_LAB}: nothing left behind that no stack owns (class-sweep)",
+    ]
     assert _stack_status(env, f"ana-{CLASS_LAB}") in (None, "DELETE_COMPLETE")
 
 
