@@ -55,7 +55,7 @@ from typing import Any, TextIO
 from botocore.exceptions import BotoCoreError, ClientError
 
 from course import preflight
-from course.config import LAB_IDS, ContextError, LabSettings
+from course.config import ACCESS_ID, LAB_IDS, ContextError, LabSettings
 from course.region import Region, resolve_region
 from course.roster import InvalidRoster, Roster, add_argument, load
 
@@ -136,6 +136,11 @@ class ClassRun:
 def lab_ids() -> list[str]:
     """The labs in course order (without importing aws-cdk-lib: see `course.config.LAB_IDS`)."""
     return list(LAB_IDS)
+
+
+def class_stacks() -> list[str]:
+    """What a class command can run: the labs, then each participant's sign-in (LabAccess)."""
+    return [*lab_ids(), ACCESS_ID]
 
 
 def validate(
@@ -749,7 +754,7 @@ def main(
     clock).
     """
     args = _parser().parse_args(argv)
-    known = lab_ids()
+    known = class_stacks()
     try:
         roster = load(args.class_file, args.participants)
         participants = roster.names
