@@ -59,6 +59,7 @@ class LabNetworkCleanup(Construct):
         security_groups: Sequence[ec2.ISecurityGroup],
         db_subnet_group: rds.ISubnetGroup,
         keep_db_instances: Sequence[str],
+        only_interfaces_in: Sequence[ec2.ISecurityGroup] = (),
     ) -> None:
         """
         Args:
@@ -66,6 +67,8 @@ class LabNetworkCleanup(Construct):
             security_groups: the groups of the lab's network (deleted after the clean-up).
             db_subnet_group: the lab's DB subnet group; instances in it are the lab's.
             keep_db_instances: identifiers of the stack's own DB instances, never deleted.
+            only_interfaces_in: when given, only the CloudShell interfaces in these security
+                groups are deleted or waited for (a VPC shared by a class: the course network).
         """
         super().__init__(scope, construct_id)
         handlers = waiting_provider(
@@ -87,6 +90,11 @@ class LabNetworkCleanup(Construct):
                 "VpcId": vpc.vpc_id,
                 "DbSubnetGroupName": db_subnet_group.subnet_group_name,
                 "KeepDbInstances": list(keep_db_instances),
+                **(
+                    {"InterfaceSecurityGroupIds": [g.security_group_id for g in only_interfaces_in]}
+                    if only_interfaces_in
+                    else {}
+                ),
                 "TimeoutSeconds": str(int(CLEANUP_TIMEOUT.to_seconds())),
             },
             removal_policy=RemovalPolicy.DESTROY,

@@ -8,6 +8,7 @@ from constructs import Construct
 
 from course.config import LabSettings
 from lab_constructs import LabKey, LabMysql, LabVpc
+from lab_constructs.course_network import shared_vpc
 from lab_constructs.database import MYSQL_PORT
 from lab_constructs.network import ISOLATED_SUBNETS, PUBLIC_SUBNETS
 from lab_constructs.network_cleanup import LabNetworkCleanup
@@ -58,7 +59,14 @@ class RdsMysqlStack(LabStack):
         public = public_cidr is not None
 
         # The network: the lab's own VPC, no NAT gateway; public subnets only when asked for.
-        self.vpc = LabVpc(self, "Network", public_subnets=public).vpc
+        # With -c shared_network=true, the account's course network instead (CourseNetwork,
+        # deployed once): the participant keeps their own security groups and DB subnet group.
+        shared = settings.shared_network
+        self.vpc = (
+            shared_vpc(self, "Network")
+            if shared
+            else LabVpc(self, "Network", public_subnets=public).vpc
+        )
         db_subnets = self.vpc.select_subnets(
             subnet_group_name=PUBLIC_SUBNETS if public else ISOLATED_SUBNETS
         )
@@ -111,11 +119,12 @@ class RdsMysqlStack(LabStack):
             ec2.Port.HTTPS,
             "HTTPS, which only reaches S3 (the isolated subnets route nothing else out)",
         )
-        self.vpc.add_gateway_endpoint(
-            "S3Endpoint",
-            service=ec2.GatewayVpcEndpointAwsService.S3,
-            subnets=[ec2.SubnetSelection(subnet_group_name=ISOLATED_SUBNETS)],
-        )
+        if not shared:  # the course network has its own, once for the class
+            self.vpc.add_gateway_endpoint(
+                "S3Endpoint",
+                service=ec2.GatewayVpcEndpointAwsService.S3,
+                subnets=[ec2.SubnetSelection(subnet_group_name=ISOLATED_SUBNETS)],
+            )
 
         # Post-launch task: a read replica (doubles the cost, so only with -c read_replica=true).
         self.replica = (
@@ -156,6 +165,9 @@ class RdsMysqlStack(LabStack):
             security_groups=[self.client_security_group, self.database.security_group],
             db_subnet_group=self.instance.node.find_child("SubnetGroup"),
             keep_db_instances=[db.instance_identifier for db in connectable],
+            # In the course network, only this participant's CloudShell interfaces: the others'
+            # are theirs, and still open.
+            only_interfaces_in=[self.client_security_group] if shared else (),
         )
 
         self._outputs()
