@@ -119,11 +119,11 @@ snapshots: setup-dev
 
 # A lab for a whole class: `make class-up LAB=LabS3Lifecycle PARTICIPANTS="ana ben"`, or
 # CLASS=class.csv (a roster, course/roster.py) instead of PARTICIPANTS, for every class command
-# (optional CONCURRENCY=4, EXPIRES_IN_HOURS=N, BOOTSTRAP=1, PREFLIGHT=0), `make class-down ...`,
-# `make class-status ...`.
+# (optional CONCURRENCY=4, EXPIRES_IN_HOURS=N, BOOTSTRAP=1, PREFLIGHT=0, SHARED_NETWORK=1),
+# `make class-down ...`, `make class-status ...`.
 WHO := $(if $(CLASS),--class "$(CLASS)") --participants "$(PARTICIPANTS)"
 CLASSROOM := $(PY) -m course.classroom --lab "$(LAB)" $(WHO)
-CLASS_RUN := $(if $(CONCURRENCY),--concurrency $(CONCURRENCY))
+CLASS_RUN := $(if $(CONCURRENCY),--concurrency $(CONCURRENCY)) $(if $(SHARED_NETWORK),--shared-network)
 UP_OPTIONS := $(if $(EXPIRES_IN_HOURS),--expires-in-hours $(EXPIRES_IN_HOURS)) \
   $(if $(BOOTSTRAP),--bootstrap) $(if $(filter 0,$(PREFLIGHT)),--skip-preflight)
 

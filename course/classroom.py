@@ -150,6 +150,7 @@ def validate(
     expires_in_hours: str | None = None,
     *,
     lab_required: bool = True,
+    shared_network: bool = False,
 ) -> list[LabSettings]:
     """The settings of each participant's run, or `InvalidClass` listing every problem."""
     names = list(participants)
@@ -166,7 +167,11 @@ def validate(
         problems.append("participants named twice: " + ", ".join(duplicates))
     settings = []
     for name in dict.fromkeys(names):
-        context = {"participant": name, "expires_in_hours": expires_in_hours}
+        context = {
+            "participant": name,
+            "expires_in_hours": expires_in_hours,
+            "shared_network": "true" if shared_network else None,
+        }
         try:
             settings.append(LabSettings.from_context(context.get))
         except ContextError as error:
@@ -191,6 +196,8 @@ def synth_command(
     expires = settings[0].expires_in_hours if settings else None
     if expires is not None and action.name == "up":
         command += ["-c", f"expires_in_hours={expires}"]
+    if settings and settings[0].shared_network:
+        command += ["-c", "shared_network=true"]
     return [*command, "--output", str(outdir)]
 
 
@@ -727,6 +734,11 @@ def _parser() -> argparse.ArgumentParser:
         help="up only: cdk bootstrap each target account first (BOOTSTRAP=1)",
     )
     parser.add_argument(
+        "--shared-network",
+        action="store_true",
+        help="LabRdsMysql in the account's CourseNetwork (-c shared_network=true)",
+    )
+    parser.add_argument(
         "--skip-preflight",
         action="store_true",
         help="up only: do not check the accounts' quotas first (PREFLIGHT=0)",
@@ -776,7 +788,13 @@ def main(
             print("\n".join(status_lines(found, participants, now())))
             return EXIT_OK
         action = ACTIONS[args.command]
-        settings = validate(args.lab, participants, known, args.expires_in_hours)
+        settings = validate(
+            args.lab,
+            participants,
+            known,
+            args.expires_in_hours,
+            shared_network=args.shared_network,
+        )
         if not 1 <= args.concurrency <= MAX_CONCURRENCY:
             raise InvalidClass(f"--concurrency must be 1 to {MAX_CONCURRENCY}")
     except (InvalidClass, InvalidRoster) as error:

@@ -59,6 +59,11 @@ ACCESS_ID = "LabAccess"
 USERS_TABLE = "Users"
 BACKUP_LAB_ID = "LabBackup"
 BACKUP_TAG_KEY = "course-backup"
+# Where the course network (stacks/course_network.py) publishes its VPC for participants'
+# LabRdsMysql with -c shared_network=true; the class runner checks it before a class-up.
+COURSE_NETWORK_ID = "CourseNetwork"
+COURSE_NETWORK_VPC_PARAMETER = "/course-labs/network/vpc-id"
+COURSE_NETWORK_SUBNETS_PARAMETER = "/course-labs/network/isolated-subnet-ids"
 
 
 class ContextError(ValueError):

@@ -5,7 +5,8 @@ VPC per participant, and the default quota is 5 VPCs per region, so without this
 sixth participant's deploy fails after the first five have started billing.
 
 What each lab needs per participant (read from its stack, stacks/ and lab_constructs/):
-- LabRdsMysql: 1 VPC (lab_constructs/network.py's LabVpc), 1 DB instance, 1 more with
+- LabRdsMysql: 1 VPC (lab_constructs/network.py's LabVpc; none with `-c shared_network=true`,
+  which checks instead that the course network is deployed), 1 DB instance, 1 more with
   `-c read_replica=true`, and 1 internet gateway when the database is public
   (`-c db_public_access_cidr`: public subnets); no NAT gateway and so no Elastic IP. Its DB
   subnet group and security groups are far below their quotas (50 subnet groups, 2,500 security
@@ -38,7 +39,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from course.config import LabSettings
+from course.config import COURSE_NETWORK_ID, COURSE_NETWORK_VPC_PARAMETER, LabSettings
 
 
 def _count(client: Any, operation: str, key: str) -> int:
@@ -78,7 +79,9 @@ def needs(lab_id: str, settings: LabSettings) -> dict[Need, int]:
     """What one participant's stack of `lab_id` takes from each quota, with these settings."""
     if lab_id != "LabRdsMysql":
         return {}
-    wanted = {VPCS: 1, DB_INSTANCES: 2 if settings.read_replica else 1}
+    wanted = {DB_INSTANCES: 2 if settings.read_replica else 1}
+    if not settings.shared_network:  # in the course network: no VPC of its own
+        wanted[VPCS] = 1
     if settings.db_public_access_cidr:
         wanted[INTERNET_GATEWAYS] = 1
     return wanted
@@ -166,7 +169,7 @@ def check_account(
     account: str,
     region: str,
     profile: str | None = None,
-) -> list[Check]:
+) -> list[Check | NetworkCheck]:
     """The checks of one account for `settings` (its participants); `client(service)` gives
     that account's boto3 client of `service`."""
     per_participant = needs(lab_id, settings[0]) if settings else {}
@@ -178,6 +181,8 @@ def check_account(
         existing = set()  # count everyone as new: the check can only get stricter
     new = [s for s in settings if s.stack_name(lab_id) not in existing]
     checks = []
+    if settings[0].shared_network:
+        checks.append(network_check(client("ssm"), account, region, profile))
     for need, each in per_participant.items():
         base = Check(account, region, profile, need, each * len(new), len(new))
         try:
@@ -190,11 +195,47 @@ def check_account(
     return checks
 
 
+@dataclass(frozen=True)
+class NetworkCheck:
+    """With -c shared_network=true: is the course network deployed in the account?"""
+
+    account: str
+    region: str
+    profile: str | None
+    missing: int = 0  # 1: not deployed
+    not_checked: str = ""
+
+    def line(self) -> str:
+        head = f"CourseNetwork in {self.region} ({self.account})"
+        if self.not_checked:
+            return f"not checked  {head}: {self.not_checked}"
+        if not self.missing:
+            return f"ok           {head}: deployed"
+        profile = f" --profile {self.profile}" if self.profile else ""
+        return (
+            f"MISSING      {head}: not deployed, the participants' stacks would fail: "
+            f"npx cdk deploy {COURSE_NETWORK_ID}{profile} first"
+        )
+
+
+def network_check(ssm: Any, account: str, region: str, profile: str | None) -> NetworkCheck:
+    check = NetworkCheck(account, region, profile)
+    try:
+        ssm.get_parameter(Name=COURSE_NETWORK_VPC_PARAMETER)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ParameterNotFound":
+            return replace(check, missing=1)
+        return replace(check, not_checked=_why(error))
+    except BotoCoreError as error:
+        return replace(check, not_checked=_why(error))
+    return check
+
+
 def account_label(profile: str | None) -> str:
     return f"profile {profile}" if profile else "default credentials"
 
 
-def report(checks: Sequence[Check]) -> tuple[list[str], bool]:
+def report(checks: Sequence[Check | NetworkCheck]) -> tuple[list[str], bool]:
     """The lines to print and whether the class may go ahead (nothing short)."""
     return [c.line() for c in checks], not any(c.missing for c in checks)
 
@@ -205,7 +246,7 @@ def check_class(
     profiles: Mapping[str, str | None],
     clients: Mapping[str | None, Callable[[str], Any]],
     regions: Mapping[str | None, str],
-) -> list[Check]:
+) -> list[Check | NetworkCheck]:
     """Every account's checks: `profiles` maps participant to profile, `clients` and
     `regions` give each profile's client factory and region."""
     by_profile: dict[str | None, list[LabSettings]] = {}

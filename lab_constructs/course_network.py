@@ -28,12 +28,13 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from course.config import COURSE_NETWORK_SUBNETS_PARAMETER, COURSE_NETWORK_VPC_PARAMETER
 from lab_constructs.nag import acknowledge
 from lab_constructs.network import AZS, ISOLATED_SUBNETS, LabVpc
 from lab_constructs.waiting_provider import waiting_provider
 
-VPC_ID_PARAMETER = "/course-labs/network/vpc-id"
-SUBNET_IDS_PARAMETER = "/course-labs/network/isolated-subnet-ids"
+VPC_ID_PARAMETER = COURSE_NETWORK_VPC_PARAMETER
+SUBNET_IDS_PARAMETER = COURSE_NETWORK_SUBNETS_PARAMETER
 # A class-down of LabRdsMysql takes 10-20 minutes: the guard waits that long (CloudFormation
 # gives a custom resource an hour at most), then fails naming what is left.
 GUARD_TIMEOUT = Duration.minutes(30)
@@ -67,11 +68,12 @@ class CourseNetwork(Construct):
             string_value=self.vpc.vpc_id,
             description="The course network's VPC (LabRdsMysql with -c shared_network=true)",
         )
+        subnet_ids = self.vpc.select_subnets(subnet_group_name=ISOLATED_SUBNETS).subnet_ids
         ssm.StringParameter(
             self,
             "SubnetIdsParameter",
             parameter_name=SUBNET_IDS_PARAMETER,
-            string_value=Fn.join(",", self.vpc.select_subnets(subnet_group_name=ISOLATED_SUBNETS).subnet_ids),
+            string_value=Fn.join(",", subnet_ids),
             description="The course network's isolated subnets, one per AZ, comma-separated",
         )
         self._guard()

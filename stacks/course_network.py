@@ -20,11 +20,12 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
+from course.config import COURSE_NETWORK_ID
 from lab_constructs.course_network import CourseNetwork
 from lab_constructs.tagging import apply_tags
 from stacks.lab_stack import COURSE_TAG, MANAGED_BY_TAG
 
-STACK_ID = "CourseNetwork"
+STACK_ID = COURSE_NETWORK_ID
 
 
 class CourseNetworkStack(Stack):
