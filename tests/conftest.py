@@ -15,6 +15,14 @@ EVERY_OPTION = {
     "notify_email": "trainer@example.com",
     "expires_in_hours": "6",
 }
+# LabRdsMysql in the course network (which excludes db_public_access_cidr), with the other
+# RDS options that still apply.
+SHARED_NETWORK = {
+    "participant": "cem",
+    "shared_network": "true",
+    "read_replica": "true",
+    "db_instance_class": "db.t4g.small",
+}
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from course.config import LabSettings
 from stacks import LABS
-from tests.conftest import EVERY_OPTION, PARTICIPANT
+from tests.conftest import EVERY_OPTION, PARTICIPANT, SHARED_NETWORK
 from tests.synth import Synth, synthesized
 
 LAB_IDS = [lab.lab_id for lab in LABS]
@@ -28,6 +28,9 @@ CONFIGURATIONS: dict[str, dict[str, str]] = {
     "default": {},
     "participant": {"participant": PARTICIPANT},
     "every-option": EVERY_OPTION,
+    # LabRdsMysql in the course network (CourseNetwork, in "default"); not with
+    # db_public_access_cidr (course/config.py refuses both), so a configuration of its own.
+    "shared-network": SHARED_NETWORK,
 }
 
 # Name-like properties that do not name the resource in the account: the database inside an
@@ -51,7 +54,9 @@ def test_every_option_config_sets_every_setting_to_a_non_default_value():
         for field in dataclasses.fields(LabSettings)
         if getattr(settings, field.name) == getattr(defaults, field.name)
     ]
-    assert unchanged == [], "the matrix must synthesize every non-default option: add these"
+    # shared_network excludes db_public_access_cidr: the "shared-network" configuration has it.
+    assert unchanged == ["shared_network"], "the matrix must synthesize every non-default option"
+    assert LabSettings.from_context(SHARED_NETWORK.get).shared_network
 
 
 @pytest.mark.parametrize("config", CONFIGURATIONS)
