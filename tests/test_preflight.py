@@ -10,6 +10,7 @@ The CDK CLI is a fake runner that leaves the stack in moto, in the region it was
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import boto3
@@ -412,3 +413,46 @@ def test_report_checks_each_participant_in_their_account(aws, tmp_path, capsys):
     assert code == report.EXIT_NOT_DONE
     assert document["region"] == "eu-west-1, us-east-2"
     assert [p["participant"] for p in document["participants"]] == ["ana", "ben"]
+
+
+# --- the shared course network ------------------------------------------------------------------
+
+
+def test_shared_network_needs_no_vpc_per_participant_but_the_course_network(aws, tmp_path, capsys):
+    boto3.client("ssm", region_name="us-east-1").put_parameter(
+        Name="/course-labs/network/vpc-id", Value="vpc-0course", Type="String"
+    )
+    code, fake = up(tmp_path, "--participants", "ana ben cem dia eva fay", "--shared-network")
+    out = capsys.readouterr().out
+    assert code == classroom.EXIT_OK, out
+    assert "ok           CourseNetwork in us-east-1 (default credentials): deployed" in out
+    assert "VPCs per Region" not in out, "6 participants, and not one VPC of their own"
+    assert "DB instances in us-east-1 (default credentials): 6 participants need 6" in out
+    (synth,) = fake.runs("synth")
+    assert synth[synth.index("shared_network=true") - 1] == "-c"
+    assert len(fake.runs("deploy")) == 6
+
+
+def test_shared_network_without_the_course_network_deploys_nothing(aws, tmp_path, capsys):
+    path = roster(tmp_path, "participant,profile\nana,sandbox-ana\n")
+    code, fake = up(tmp_path, "--class", path, "--shared-network")
+    out = capsys.readouterr().out
+    assert code == classroom.EXIT_FAILED
+    assert fake.commands == []
+    assert (
+        "MISSING      CourseNetwork in eu-west-1 (profile sandbox-ana): not deployed, the "
+        "participants' stacks would fail: npx cdk deploy CourseNetwork --profile sandbox-ana first"
+    ) in out
+
+
+def test_make_passes_shared_network_to_up_and_down():
+    for target in ("class-up", "class-down"):
+        options = [f"LAB={LAB}", "PARTICIPANTS=ana", "SHARED_NETWORK=1"]
+        result = subprocess.run(
+            ["make", "--no-print-directory", "-n", target, *options],
+            cwd=classroom.ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert "--shared-network" in result.stdout.splitlines()[-1]
