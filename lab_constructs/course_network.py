@@ -22,7 +22,7 @@ the deletion fails naming the DB instances still there, with nothing of the netw
 
 from __future__ import annotations
 
-from aws_cdk import Annotations, ArnFormat, CustomResource, Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import Annotations, CustomResource, Duration, Fn, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
@@ -31,6 +31,7 @@ from constructs import Construct
 from course.config import COURSE_NETWORK_SUBNETS_PARAMETER, COURSE_NETWORK_VPC_PARAMETER
 from lab_constructs.nag import acknowledge
 from lab_constructs.network import AZS, ISOLATED_SUBNETS, LabVpc
+from lab_constructs.network_cleanup import ANY_DB_INSTANCE_FINDING, any_db_instance
 from lab_constructs.waiting_provider import waiting_provider
 
 VPC_ID_PARAMETER = COURSE_NETWORK_VPC_PARAMETER
@@ -93,19 +94,12 @@ class CourseNetwork(Construct):
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["rds:DescribeDBInstances"],
-                resources=[
-                    Stack.of(self).format_arn(
-                        service="rds",
-                        resource="db",
-                        resource_name="*",
-                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                    )
-                ],
+                resources=[any_db_instance(self)],
             )
         )
         acknowledge(
             role,
-            "IAM5[Resource::arn:<AWS::Partition>:rds:<AWS::Region>:<AWS::AccountId>:db:*]",
+            ANY_DB_INSTANCE_FINDING,
             "The guard reads (never changes) every DB instance to find those in the course "
             "VPC: their names are the participants', unknown when the network is deployed.",
         )

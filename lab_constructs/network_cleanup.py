@@ -30,6 +30,18 @@ POLL_INTERVAL = Duration.seconds(30)
 CLEANUP_TIMEOUT = Duration.minutes(40)
 WAITER_TIMEOUT = Duration.minutes(45)
 RESOURCE_TYPE = "Custom::LabNetworkCleanup"
+# cdk-nag's finding for a policy on every DB instance of the account and region.
+ANY_DB_INSTANCE_FINDING = (
+    "IAM5[Resource::arn:<AWS::Partition>:rds:<AWS::Region>:<AWS::AccountId>:db:*]"
+)
+
+
+def any_db_instance(scope: Construct) -> str:
+    """`arn:<partition>:rds:<region>:<account>:db:*`: a policy resource for DB instances whose
+    names are unknown at deploy (made by hand, or by participants)."""
+    return Stack.of(scope).format_arn(
+        service="rds", resource="db", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME
+    )
 
 
 class LabNetworkCleanup(Construct):
@@ -125,14 +137,7 @@ class LabNetworkCleanup(Construct):
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["rds:DescribeDBInstances", "rds:DeleteDBInstance"],
-                resources=[
-                    stack.format_arn(
-                        service="rds",
-                        resource="db",
-                        resource_name="*",
-                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                    )
-                ],
+                resources=[any_db_instance(self)],
             )
         )
         acknowledge(
@@ -151,7 +156,7 @@ class LabNetworkCleanup(Construct):
         )
         acknowledge(
             role,
-            "IAM5[Resource::arn:<AWS::Partition>:rds:<AWS::Region>:<AWS::AccountId>:db:*]",
+            ANY_DB_INSTANCE_FINDING,
             "A replica made by hand has a name the student chose, unknown at deploy, and IAM has "
             "no condition on an instance's subnet group: the handler deletes only instances in "
             "this lab's DB subnet group that are not the stack's own, on stack deletion only.",
