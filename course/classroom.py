@@ -230,9 +230,12 @@ def cdk_command(
 
 
 def bootstrap_command(assembly: Path, target: Target) -> list[str]:
-    """`cdk bootstrap` of the target account and region (`BOOTSTRAP=1`). The class's stacks are
-    environment-agnostic, so the CLI bootstraps the profile's own account and region; `--app`
-    reads the class's assembly instead of synthesizing the app again."""
+    """`cdk bootstrap` of the target account and region (`BOOTSTRAP=1`). Given no environment,
+    the CLI bootstraps those of the app's stacks, resolving an environment-agnostic stack's
+    `aws://unknown-account/unknown-region` to the profile's account and region (checked in the
+    pinned CLI, node_modules/aws-cdk/lib/index.js: `defineEnvironments`,
+    `globEnvironmentsFromStacks`); `--app` reads the class's assembly instead of synthesizing
+    the app again."""
     return target.wrap([str(CDK), "bootstrap", "--app", str(assembly)])
 
 
