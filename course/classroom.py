@@ -32,6 +32,15 @@ time each deletes itself where `-c expires_in_hours` was set.
 
 Every command uses and prints the region the CDK CLI deploys into (course/region.py) and passes
 it to the CDK CLI, so the runs, the state checks and `status` look at the same region.
+
+The class: `--participants "ana ben"` or `--class class.csv`, a roster (course/roster.py). A
+roster may give each participant an AWS profile, their own account: their CDK runs then get
+`--profile <profile>` and that profile's region (`env AWS_REGION=...`), their state checks,
+`status` and `down`'s leftovers read with a session of that profile; still one synth and one
+concurrency bound for the whole class. `--bootstrap` (up) runs `cdk bootstrap` once per account
+before its first deploy. Before `up` deploys anything, the quota preflight (course/preflight.py)
+checks every account the class goes to; `--skip-preflight` skips it. `--shared-network` puts
+LabRdsMysql into the account's course network (`-c shared_network=true`).
 """
 
 from __future__ import annotations
