@@ -7,10 +7,10 @@ sixth participant's deploy fails after the first five have started billing.
 What each lab needs per participant (read from its stack, stacks/ and lab_constructs/):
 - LabRdsMysql: 1 VPC (lab_constructs/network.py's LabVpc; none with `-c shared_network=true`,
   which checks instead that the course network is deployed), 1 DB instance, 1 more with
-  `-c read_replica=true`, and 1 internet gateway when the database is public
-  (`-c db_public_access_cidr`: public subnets); no NAT gateway and so no Elastic IP. Its DB
-  subnet group and security groups are far below their quotas (50 subnet groups, 2,500 security
-  groups per region) for a class of at most 60, and are not checked;
+  `-c read_replica=true`, 1 DB subnet group (default quota 50: a class of 60 reaches it), and
+  1 internet gateway when the database is public (`-c db_public_access_cidr`: public subnets);
+  no NAT gateway and so no Elastic IP. Its two security groups are far below their quota (2,500
+  per region) and are not checked;
 - the other labs build nothing whose default quota a class can reach (S3 buckets: 10,000 per
   account; DynamoDB tables: 2,500 per region; AWS Backup vaults: 100 per region): nothing to
   check.
@@ -27,7 +27,8 @@ the whole check, e.g. when a request for more is already approved but not yet ap
 Sources: Service Quotas API (GetServiceQuota, GetAWSDefaultServiceQuota,
 RequestServiceQuotaIncrease), https://docs.aws.amazon.com/servicequotas/2019-06-24/apireference/;
 the quota codes: Amazon VPC quotas (VPCs per Region L-F678F1CE, Internet gateways per Region
-L-A4707A72), Amazon RDS quotas (DB instances L-7B6409FD), as `aws service-quotas
+L-A4707A72), Amazon RDS quotas (DB instances L-7B6409FD, DB subnet groups L-48C6BF61), as
+`aws service-quotas
 list-service-quotas --service-code vpc|rds` lists them.
 """
 
@@ -73,13 +74,16 @@ INTERNET_GATEWAYS = Need(
 DB_INSTANCES = Need(
     "DB instances", "rds", "L-7B6409FD", "rds", "describe_db_instances", "DBInstances"
 )
+DB_SUBNET_GROUPS = Need(
+    "DB subnet groups", "rds", "L-48C6BF61", "rds", "describe_db_subnet_groups", "DBSubnetGroups"
+)
 
 
 def needs(lab_id: str, settings: LabSettings) -> dict[Need, int]:
     """What one participant's stack of `lab_id` takes from each quota, with these settings."""
     if lab_id != "LabRdsMysql":
         return {}
-    wanted = {DB_INSTANCES: 2 if settings.read_replica else 1}
+    wanted = {DB_INSTANCES: 2 if settings.read_replica else 1, DB_SUBNET_GROUPS: 1}
     if not settings.shared_network:  # in the course network: no VPC of its own
         wanted[VPCS] = 1
     if settings.db_public_access_cidr:
@@ -188,7 +192,7 @@ def check_account(
         try:
             limit = quota(client("service-quotas"), need)
             used = need.used(client)
-        except (BotoCoreError, ClientError) as error:
+        except Exception as error:  # a check we cannot make never stops the class: say why
             checks.append(replace(base, not_checked=_why(error)))
             continue
         checks.append(replace(base, used=used, limit=limit))

@@ -83,7 +83,7 @@ def answer_quotas(values: dict[str, float] | None = None, denied: bool = False):
     return make
 
 
-RDS_QUOTA = {"L-7B6409FD": 40.0}  # DB instances: AWS's default
+RDS_QUOTA = {"L-7B6409FD": 40.0, "L-48C6BF61": 50.0}  # DB instances, subnet groups: defaults
 
 
 class FakeCdk:
@@ -142,12 +142,26 @@ def roster(tmp_path, text: str) -> str:
 @pytest.mark.parametrize(
     ("lab", "context", "expected"),
     [
-        ("LabRdsMysql", {}, {"VPCs per Region": 1, "DB instances": 1}),
-        ("LabRdsMysql", {"read_replica": "true"}, {"VPCs per Region": 1, "DB instances": 2}),
+        ("LabRdsMysql", {}, {"VPCs per Region": 1, "DB instances": 1, "DB subnet groups": 1}),
+        (
+            "LabRdsMysql",
+            {"read_replica": "true"},
+            {"VPCs per Region": 1, "DB instances": 2, "DB subnet groups": 1},
+        ),
         (
             "LabRdsMysql",
             {"db_public_access_cidr": "203.0.113.7/32"},
-            {"VPCs per Region": 1, "DB instances": 1, "Internet gateways per Region": 1},
+            {
+                "VPCs per Region": 1,
+                "DB instances": 1,
+                "DB subnet groups": 1,
+                "Internet gateways per Region": 1,
+            },
+        ),
+        (
+            "LabRdsMysql",
+            {"shared_network": "true"},
+            {"DB instances": 1, "DB subnet groups": 1},
         ),
         ("LabS3Lifecycle", {}, {}),
         ("LabBackup", {}, {}),
@@ -174,6 +188,23 @@ def test_enough_quota_lets_the_class_deploy(aws, tmp_path, capsys):
         "0 in use of 40"
     ) in out
     assert len(fake.runs("deploy")) == 3
+    assert (
+        "ok           DB subnet groups in us-east-1 (default credentials): 3 participants need "
+        "3, 0 in use of 50"
+    ) in out
+
+
+def test_a_check_that_fails_unexpectedly_is_not_checked_and_says_why(aws, tmp_path, capsys):
+    # moto answers no RDS quota and implements no GetAWSDefaultServiceQuota.
+    session = answer_quotas({"L-7B6409FD": 40.0})
+    code, fake = up(tmp_path, "--participants", "ana", session=session)
+    out = capsys.readouterr().out
+    assert code == classroom.EXIT_OK
+    assert (
+        "not checked  DB subnet groups in us-east-1 (default credentials): NotImplementedError: "
+        "The get_aws_default_service_quota action has not been implemented"
+    ) in out
+    assert len(fake.runs("deploy")) == 1
 
 
 def test_not_enough_vpcs_refuses_before_anything_runs(aws, tmp_path, capsys):
@@ -199,7 +230,7 @@ def test_db_instances_count_the_read_replicas_and_the_instances_in_use(aws, tmp_
         MasterUserPassword="password123",
         AllocatedStorage=20,
     )
-    session = answer_quotas({"L-7B6409FD": 2.0})
+    session = answer_quotas({**RDS_QUOTA, "L-7B6409FD": 2.0})
     code, fake = up(tmp_path, "--participants", "ana ben", session=session)
     out = capsys.readouterr().out
     assert code == classroom.EXIT_FAILED
@@ -213,7 +244,7 @@ def test_db_instances_count_the_read_replicas_and_the_instances_in_use(aws, tmp_
 
 
 def test_a_read_replica_doubles_the_db_instances_a_participant_needs(aws, tmp_path, capsys):
-    session = answer_quotas({"L-7B6409FD": 3.0})
+    session = answer_quotas({**RDS_QUOTA, "L-7B6409FD": 3.0})
     fake = FakeCdk()
     code = classroom.main(
         ["up", "--lab", LAB, "--participants", "ana ben", "--work-dir", str(tmp_path)],
