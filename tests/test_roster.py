@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from course import roster
+from course import classroom, report, roster, sweep
 from course.region import known_profiles
 from tests.synth import ROOT
 
@@ -182,3 +182,32 @@ def test_class_up_passes_bootstrap_and_skips_the_preflight_only_when_asked():
     plain = command("PARTICIPANTS=ana", "PREFLIGHT=1")
     assert "--bootstrap" not in plain
     assert "--skip-preflight" not in plain
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        lambda argv: classroom.main(["up", "--lab", "LabS3Lifecycle", *argv], runner=refuse),
+        lambda argv: classroom.main(["status", *argv], runner=refuse),
+        lambda argv: report.main(["--lab", "LabDynamoDbUsers", *argv], session=refuse),
+        lambda argv: sweep.main(["--lab", "LabBackup", *argv], account=refuse),
+    ],
+    ids=["class-up", "class-status", "class-report", "class-sweep"],
+)
+def test_every_command_refuses_a_bad_roster_before_anything_runs(command, tmp_path, capsys):
+    path = tmp_path / "class.csv"
+    path.write_text("participant,team\nAna,red\n")
+    assert command(["--class", str(path)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("error: nothing was")
+    assert err[1] == (
+        "class.csv line 1: unknown column(s) 'team': the columns are participant, profile, email"
+    )
+    assert err[2].startswith("class.csv line 2: participant 'Ana': use 1-20 lowercase letters")
+    assert len(err) == 3
+    assert command(["--class", str(path), "--participants", "ana"]) == 2
+    assert "either as CLASS=<file.csv> or as PARTICIPANTS=..., not both" in capsys.readouterr().err
+
+
+def refuse(*_args, **_kwargs):
+    raise AssertionError("nothing may run with a bad roster")
