@@ -31,7 +31,7 @@ PARALLEL := -n auto --dist loadfile
 # pip with its progress. This machine's pip configuration names package indexes that do not
 # exist here, and pip warns once per package that their location "is ignored": those lines (and
 # only those) are kept out of the way; every other warning and error shows.
-PIP_INSTALL = -m pip install --disable-pip-version-check class-report
+PIP_INSTALL = -m pip install --disable-pip-version-check
 NOT_HERE := 2> >(grep --line-buffered -v "^WARNING: Location '.*' is ignored" >&2)
 # The total at the end: each set-up step leaves a mark for this run of make; the set-up target
 # prints the time since make started if any step ran.
