@@ -179,3 +179,19 @@ def test_a_plan_named_by_its_name_is_found(account):
 )
 def test_assignment_rules_select_as_aws_backup_does(selection, selected):
     assert selects(selection, TABLE_ARN, {TAG[0]: TAG[1]}) is selected
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    ["cron(0 5 ? * SUN *)", "cron(0 5 ? * MON-FRI *)", "cron(0 5 1 * ? *)", "rate(7 days)"],
+)
+def test_a_weekly_weekday_or_monthly_rule_is_not_daily(account, schedule):
+    found = lab_results(account, rule={**RULE, "ScheduleExpression": schedule})
+    daily = found["The plan's rule backs up daily"]
+    assert (daily.status, daily.detail) == ("FAIL", f"rule '{RULE['RuleName']}' runs on {schedule}")
+
+
+@pytest.mark.parametrize("schedule", ["cron(30 1 * * ? *)", "cron(0 5 ? * * *)", "rate(1 day)"])
+def test_every_daily_schedule_is_daily(account, schedule):
+    found = lab_results(account, rule={**RULE, "ScheduleExpression": schedule})
+    assert found["The plan's rule backs up daily"].status == "PASS"

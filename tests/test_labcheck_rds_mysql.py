@@ -82,3 +82,19 @@ def test_a_read_replica_is_reported(account):
     )
     found = results(LAB, checker(), {"db_instance": INSTANCE})
     assert found["Read replica"].detail == f"read replicas: {INSTANCE}-replica"
+
+
+def test_a_maximum_storage_equal_to_the_allocated_storage_is_autoscaling_off(account):
+    found = lab_results(account, AllocatedStorage=20, MaxAllocatedStorage=20)
+    storage = found["20-50 GB of storage, with storage autoscaling (a maximum storage set)"]
+    assert (storage.status, storage.detail) == (
+        "FAIL",
+        "20 GB allocated, storage autoscaling off (no maximum storage)",
+    )
+
+
+def test_a_maximum_storage_above_the_allocated_storage_is_autoscaling_on(account):
+    found = lab_results(account, AllocatedStorage=20, MaxAllocatedStorage=21)
+    assert found[
+        "20-50 GB of storage, with storage autoscaling (a maximum storage set)"
+    ].status == ("PASS")

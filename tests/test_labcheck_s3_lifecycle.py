@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from labcheck.core import Status
-from labcheck.s3_lifecycle import LAB, SMALL_OBJECTS_TOO
+from labcheck.s3_lifecycle import LAB, SMALL_OBJECTS_TOO, enabled_for_whole_bucket
 from tests.test_labcheck import (
     REGION,
     LabChecks,
@@ -134,3 +136,31 @@ def test_a_bucket_without_any_rule_gets_no_warning_about_the_128_kb_minimum(acco
         " creation"
     ]
     assert (glacier.status, glacier.detail) == (Status.FAIL, "the bucket has no lifecycle rule")
+
+
+class _Configured:
+    """A bucket as labcheck reads it, with a lifecycle configuration as S3 answers it."""
+
+    def __init__(self, rule: dict) -> None:
+        self.lifecycle = {"Rules": [rule]}
+
+
+@pytest.mark.parametrize(
+    "limit",
+    [
+        {"Tag": {"Key": "lab", "Value": "yes"}},
+        {"ObjectSizeGreaterThan": 1024},
+        {"ObjectSizeLessThan": 1048576},
+        {"And": {"Prefix": "", "Tags": [{"Key": "lab", "Value": "yes"}]}},
+    ],
+)
+def test_a_rule_limited_by_a_tag_or_size_filter_does_not_cover_the_whole_bucket(limit):
+    # moto drops size filters, so S3's answer is given directly.
+    problem = enabled_for_whole_bucket(_Configured(_rule(Filter=limit)))
+    assert problem == f"the rule applies only to some objects (filter {limit})"
+
+
+def test_a_tag_filter_fails_only_the_whole_bucket_objective(account):
+    found = lab_results(account, rule=_rule(Filter={"Tag": {"Key": "lab", "Value": "yes"}}))
+    failed = [d for d, r in found.items() if r.status == Status.FAIL]
+    assert failed == ["The rule is enabled and applies to all objects in the bucket"]

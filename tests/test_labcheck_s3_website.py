@@ -196,3 +196,23 @@ def test_an_unreachable_website_fails_with_the_reason(account):
     assert found[LAB.objectives[4].description].detail == (
         f"GET {URL}/ got no answer (connection refused)"
     )
+
+
+@pytest.mark.parametrize(
+    ("broad", "named"),
+    [
+        ({"NotAction": "s3:DeleteObject"}, "NotAction s3:DeleteObject"),
+        ({"NotResource": f"arn:aws:s3:::{BUCKET}/private/*"}, "NotResource arn:aws:s3:::"),
+    ],
+)
+def test_a_public_grant_written_with_not_action_or_not_resource_is_named(account, broad, named):
+    # Allow everyone everything but X: as broad as a grant gets, whatever Action/Resource say.
+    statement = {"Sid": "Broad", "Effect": "Allow", "Principal": "*", **broad}
+    if "NotAction" in broad:
+        statement["Resource"] = f"arn:aws:s3:::{BUCKET}/*"
+    else:
+        statement["Action"] = "s3:*"
+    found = lab_results(account, statements=(PUBLIC_READ, statement))
+    result = found[LAB.objectives[1].description]
+    assert result.status == "FAIL"
+    assert named in result.detail
