@@ -130,15 +130,18 @@ def test_buckets_are_emptied_and_deleted_on_destroy(synth):
     assert emptied == buckets, "every bucket needs auto-delete-objects, or destroy fails"
 
 
-def test_test_txt_is_uploaded_to_the_lab_bucket(synth, template, lab_bucket):
-    template.has_resource_properties(
-        "Custom::CDKBucketDeployment",
-        {"DestinationBucketName": {"Ref": lab_bucket[0]}, "Prune": True},
-    )
-    assets = synth.outdir.glob("asset.*")
-    uploaded = {p.name for asset in assets if asset.is_dir() for p in asset.iterdir()}
-    assert "test.txt" in uploaded
-    assert "README.md" not in uploaded, "only the lab's assets are uploaded, not its guide"
+def test_test_txt_is_written_to_the_lab_bucket_byte_for_byte_as_plain_text(synth, lab_bucket):
+    files = [
+        r["Properties"]
+        for r in synth.template(LAB)["Resources"].values()
+        if r["Type"] == "Custom::LabFile"
+    ]
+    assert len(files) == 1, "only test.txt is written, not the lab's guide"
+    (test_file,) = files
+    assert test_file["Bucket"] == {"Ref": lab_bucket[0]}
+    assert test_file["Key"] == "test.txt"
+    assert test_file["Body"].encode() == (ROOT / "labs/s3_lifecycle/test.txt").read_bytes()
+    assert test_file["ContentType"] == "text/plain; charset=utf-8"
 
 
 def test_cdk_helper_functions_log_to_a_destroyable_group_with_retention(synth):

@@ -282,19 +282,19 @@ def test_error_page_is_a_friendly_404_that_links_home():
     assert ("a", {"href": "/"}) in page.tags, "the error page links back to the home page"
 
 
-def test_pages_are_uploaded_to_the_website_bucket_as_utf8_html(synth, resources, website_bucket):
-    uploads = [
-        r["Properties"] for r in resources.values() if r["Type"] == "Custom::CDKBucketDeployment"
-    ]
-    assert len(uploads) == 1
-    upload = uploads[0]
-    assert upload["DestinationBucketName"] == {"Ref": website_bucket[0]}
-    assert upload["SystemMetadata"] == {"content-type": HTML}, "browsers must render, not download"
-    (key,) = upload["SourceObjectKeys"]
-    asset = synth.outdir / f"asset.{key.removesuffix('.zip')}"
-    assert sorted(p.name for p in asset.iterdir()) == sorted(PAGES), (
-        "exactly the two pages are uploaded, not the guide"
-    )
+def test_pages_are_written_to_the_website_bucket_byte_for_byte_as_utf8_html(
+    resources, website_bucket
+):
+    files = {
+        r["Properties"]["Key"]: r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "Custom::LabFile"
+    }
+    assert sorted(files) == sorted(PAGES), "exactly the two pages are written, not the guide"
+    for page, written in files.items():
+        assert written["Bucket"] == {"Ref": website_bucket[0]}
+        assert written["Body"].encode() == (LAB_DIR / page).read_bytes(), page
+        assert written["ContentType"] == HTML, "browsers must render, not download"
 
 
 # Outputs that `cdk deploy` prints and labcheck reads.
