@@ -41,7 +41,7 @@ STEP = @touch $(SETUP_MARK); echo "==> $(1)"
 SETUP_TOTAL = @if [ -f $(SETUP_MARK) ]; then \
 	echo "==> Set-up done in $$(( $$(date +%s) - $(SETUP_START) )) s."; fi; rm -f .setup-ran-*
 
-.PHONY: setup setup-dev setup-labcheck setup-test synth test lint format snapshots clean bench rehearsal class-up class-down class-status check class-report
+.PHONY: setup setup-dev setup-labcheck setup-test synth test lint format snapshots clean bench rehearsal class-up class-down class-status check class-report class-sweep
 
 $(PY):
 	$(call STEP,Creating the Python environment .venv/ (about 5 s)...)
@@ -132,11 +132,17 @@ class-status: setup
 	$(CLASS) status
 
 # Who has finished which objective, what runs, what it costs: `make class-report LAB=... \
-# PARTICIPANTS="ana ben"` (optional HTML=file, JSON=1, WATCH=seconds, OWN="table={participant}-Users").
+# PARTICIPANTS="ana ben"` (optional HTML=file, JSON=1, WATCH=seconds, OWN="table={participant}-Users",
+# LEFTOVERS=1 for class-sweep's list in the report).
 class-report: setup
 	$(PY) -m course.report --lab "$(LAB)" --participants "$(PARTICIPANTS)" \
-	  $(if $(HTML),--html "$(HTML)") $(if $(JSON),--json) $(if $(WATCH),--watch $(WATCH)) \
+	  $(if $(HTML),--html "$(HTML)") $(if $(JSON),--json) $(if $(WATCH),--watch $(WATCH)) $(if $(LEFTOVERS),--leftovers) \
 	  $(foreach own,$(OWN),--own "$(own)")
+
+# What participants left that no stack owns (read-only; DELETE=1 deletes it):
+# `make class-sweep LAB=LabBackup PARTICIPANTS="ana ben" [DELETE=1]`.
+class-sweep: setup
+	$(PY) -m course.sweep --lab "$(LAB)" --participants "$(PARTICIPANTS)" $(if $(DELETE),--delete)
 
 # Check a deployed lab against its objectives: `make check LAB=LabS3Lifecycle [PARTICIPANT=ana]`.
 check: setup-labcheck

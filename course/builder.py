@@ -1,4 +1,4 @@
-"""Builds the CDK app: every lab stack, with the course-wide guards applied once."""
+"""Builds the CDK app: every lab stack (and the course watcher), with the guards applied once."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from course.config import LabSettings
 from stacks import LABS
+from stacks.course_watch import CourseWatchStack
 
 
 def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = None) -> App:
@@ -21,5 +22,7 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
     settings = LabSettings.from_context(app.node.try_get_context)
     for lab in LABS:
         lab(app, settings=settings)
+    if not settings.participant:  # one per account and region, the trainer's, not a lab
+        CourseWatchStack(app, settings=settings, lab_ids=tuple(lab.lab_id for lab in LABS))
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app

@@ -364,7 +364,31 @@ def main(
         action, args.lab, settings, runner=runner, concurrency=args.concurrency, log_dir=log_dir
     )
     print(summary(action, args.lab, results))
+    if action.name == "down" and runner is run_cdk:  # a real class, not a test's fake CDK
+        warn_leftovers(args.lab, participants)
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
+
+
+def warn_leftovers(
+    lab_id: str, participants: Sequence[str], session: Any = None, out: TextIO | None = None
+) -> None:
+    """After `down`: list what the participants left that no stack owns (course/sweep.py)."""
+    from course import sweep
+
+    out = out or sys.stdout
+    try:
+        found = sweep.leftovers(sweep.Account(session), lab_id, participants)
+    except (BotoCoreError, ClientError) as error:
+        print(f"warning: cannot look for leftovers: {error}", file=sys.stderr)
+        return
+    if not found:
+        print(f"{lab_id}: nothing left behind that no stack owns (class-sweep)", file=out)
+        return
+    print(
+        "WARNING: left behind, no stack owns it (make class-sweep ... DELETE=1 deletes it):",
+        file=out,
+    )
+    print("\n".join(sweep.report(found, participants)), file=out)
 
 
 if __name__ == "__main__":

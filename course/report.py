@@ -824,9 +824,29 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_CONCURRENCY,
         help=f"participants checked at a time (1-{MAX_CONCURRENCY}, default {DEFAULT_CONCURRENCY})",
     )
+    parser.add_argument(
+        "--leftovers",
+        action="store_true",
+        help="also list what each participant left that no stack owns (class-sweep's reads)",
+    )
     parser.add_argument("--region", help="AWS region (default: your AWS configuration)")
     parser.add_argument("--profile", help="AWS profile (default: your AWS configuration)")
     return parser
+
+
+def sweep_of(lab: str) -> Sweep:
+    """The leftovers column from `course.sweep` (read-only: it never deletes from the report).
+
+    Off unless asked (`--leftovers`): it reads more than labcheck's policy grants (the account's
+    tables, backups, DB instances and snapshots) and costs a few calls per participant.
+    """
+    from course import sweep
+
+    def leftovers(session: boto3.Session, participant: str) -> list[str]:
+        found = sweep.leftovers(sweep.Account(session), lab, [participant])
+        return [f"{f.kind} {f.name} ({f.cost_text})" for f in found]
+
+    return leftovers
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -882,7 +902,7 @@ def main(
                 own=own,
                 concurrency=min(args.concurrency, len(participants)),
                 get=get,
-                sweep=sweep,
+                sweep=sweep or (sweep_of(args.lab) if args.leftovers else None),
             )
             if refresh and sys.stdout.isatty():
                 print("\033[H\033[2J", end="")  # clear the terminal: one view, refreshed

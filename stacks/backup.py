@@ -49,6 +49,7 @@ class BackupStack(LabStack):
             "Vault",
             vault_name=settings.physical_name(VAULT_NAME),
             encryption_key=self.key,
+            dynamodb_table_names=[settings.users_table_name],
         )
         self.vault = lab_vault.vault
 

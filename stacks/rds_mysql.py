@@ -10,6 +10,7 @@ from course.config import LabSettings
 from lab_constructs import LabKey, LabMysql, LabVpc
 from lab_constructs.database import MYSQL_PORT
 from lab_constructs.network import ISOLATED_SUBNETS, PUBLIC_SUBNETS
+from lab_constructs.network_cleanup import LabNetworkCleanup
 from stacks.lab_stack import LabStack
 
 # 8.0 left standard support in 2026 and bills Extended Support: the lab runs 8.4 (LTS).
@@ -35,6 +36,10 @@ LOG_EXPORTS = ("error", "slowquery")
 SLOW_QUERY_PARAMETERS = {"slow_query_log": "1", "long_query_time": "2", "log_output": "FILE"}
 IAM_DB_USER = "lab_iam_user"
 RDS_CA_BUNDLE = "global-bundle.pem"
+# How long an assumed session of the connect role lasts (IAM's least: 1 hour).
+CONNECT_SESSION = Duration.hours(1)
+CONNECT_SESSION_NAME = "lab-mysql"
+CREDENTIAL_VARIABLES = "AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN"
 
 
 class RdsMysqlStack(LabStack):
@@ -118,19 +123,36 @@ class RdsMysqlStack(LabStack):
             else None
         )
 
-        # Goal: an IAM-authenticated client. The policy lets its holder connect as one database
-        # user, to this lab's database only.
+        # Goal: an IAM-authenticated client. A role of the stack that principals of this
+        # account may assume lets its sessions connect as one database user, to this lab's
+        # database only. Students assume it rather than attach a policy to themselves: nothing
+        # outside the stack then refers to a stack resource, so `cdk destroy` (and the
+        # auto-expiry) never meets an attached policy (IAM's DeleteConflict).
         connectable = [self.instance, *([self.replica] if self.replica else [])]
-        self.iam_connect_policy = iam.ManagedPolicy(
+        self.iam_connect_role = iam.Role(
             self,
-            "IamConnectPolicy",
-            description=f"Connect to the lab's MySQL as {IAM_DB_USER} with an IAM auth token",
-            statements=[
-                iam.PolicyStatement(
-                    actions=["rds-db:connect"],
-                    resources=[self._db_user_arn(db, IAM_DB_USER) for db in connectable],
-                )
-            ],
+            "IamConnectRole",
+            assumed_by=iam.AccountRootPrincipal(),
+            description=f"Assume to connect to the lab's MySQL as {IAM_DB_USER} (IAM auth)",
+            max_session_duration=CONNECT_SESSION,
+        )
+        self.iam_connect_role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["rds-db:connect"],
+                resources=[self._db_user_arn(db, IAM_DB_USER) for db in connectable],
+            )
+        )
+
+        # Beyond the sheet: what the guide has students leave in the lab's VPC (a CloudShell VPC
+        # environment's interface, a replica made by hand) would block deleting the network;
+        # the clean-up removes it on destroy, before the network.
+        LabNetworkCleanup(
+            self,
+            "NetworkCleanup",
+            vpc=self.vpc,
+            security_groups=[self.client_security_group, self.database.security_group],
+            db_subnet_group=self.instance.node.find_child("SubnetGroup"),
+            keep_db_instances=[db.instance_identifier for db in connectable],
         )
 
         self._outputs()
@@ -159,10 +181,19 @@ class RdsMysqlStack(LabStack):
             self.database.secret.secret_arn,
             f"The master user's ({MASTER_USERNAME}) password, in Secrets Manager",
         )
+        role_arn = self.iam_connect_role.role_arn
         self.output(
-            "IamConnectPolicyArn",
-            self.iam_connect_policy.managed_policy_arn,
-            f"Attach to a user or role to connect as {IAM_DB_USER} with IAM authentication",
+            "IamConnectRoleArn",
+            role_arn,
+            f"Assume this role to connect as {IAM_DB_USER} with IAM authentication",
+        )
+        self.output(
+            "AssumeIamConnectRoleCommand",
+            f'read -r {CREDENTIAL_VARIABLES} <<< "$(aws sts assume-role --role-arn {role_arn} '
+            f"--role-session-name {CONNECT_SESSION_NAME} --query "
+            "'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)\" && "
+            f"export {CREDENTIAL_VARIABLES}",
+            "Run in your shell: its AWS CLI calls then act as the connect role for an hour",
         )
         self.output(
             "CreateIamUserSql",

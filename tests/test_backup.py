@@ -362,16 +362,28 @@ def test_purge_handler_may_touch_this_vault_only(template, purge, vault):
         statement
         for policy in resources(template, "AWS::IAM::Policy").values()
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-        if any(str(action).startswith("backup:") for action in _list(statement["Action"]))
+        if any(
+            str(action).startswith(("backup:", "dynamodb:"))
+            for action in _list(statement["Action"])
+        )
     ]
-    by_action = {
-        action: resolve(statement["Resource"], template)
+    granted = {
+        (action, str(resolve(resource, template)))
         for statement in statements
         for action in _list(statement["Action"])
+        for resource in _list(statement["Resource"])
     }
-    assert by_action == {
-        "backup:ListRecoveryPointsByBackupVault": f"<{vault[0]}.BackupVaultArn>",
-        "backup:DeleteRecoveryPoint": f"arn:aws:backup:{REGION}:{ACCOUNT}:recovery-point:*",
+    users_backups = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/Users/backup/*"
+    assert granted == {
+        ("backup:ListRecoveryPointsByBackupVault", f"<{vault[0]}.BackupVaultArn>"),
+        ("backup:DeleteRecoveryPoint", f"arn:aws:backup:{REGION}:{ACCOUNT}:recovery-point:*"),
+        # Issue #20: DynamoDB-ARN recovery points (no advanced DynamoDB features), of the
+        # Users table only.
+        ("backup:DeleteRecoveryPoint", users_backups),
+        ("dynamodb:DeleteBackup", users_backups),
+        # No resource-level permissions exist for these two; the handler names the vault.
+        ("backup:ListBackupJobs", "*"),
+        ("backup:StopBackupJob", "*"),
     }
 
 

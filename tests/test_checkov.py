@@ -25,6 +25,7 @@ from tests.test_matrix import CONFIGURATIONS, synth_of
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 SKIPS_FILE = Path(__file__).parent / "checkov-skips.json"
 LAB_IDS = [lab.lab_id for lab in LABS]
+WATCHER = "CourseWatch"  # built in the configurations without a participant only
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def checkov_findings() -> list[Finding]:
             synth = synth_of(config)
         except SynthFailed:  # test_matrix reports it; check the other configurations
             continue
-        for lab_id in LAB_IDS:
+        for lab_id in [*LAB_IDS, WATCHER] if WATCHER in synth.stacks else LAB_IDS:
             where = (config, lab_id, _construct_paths(synth, lab_id))
             templates[synth.template_path(lab_id).resolve()] = where
     command = [str(CHECKOV), "--framework", "cloudformation", "--output", "json"]
@@ -122,8 +123,11 @@ def test_every_skip_names_checks_resources_and_a_reason():
         assert len(skip["reason"].strip()) >= 40, f"skip #{number} needs a reason a trainer accepts"
 
 
-@pytest.mark.parametrize("config", CONFIGURATIONS)
-@pytest.mark.parametrize("lab_id", LAB_IDS)
+@pytest.mark.parametrize(
+    ("config", "lab_id"),
+    [(config, lab_id) for config in CONFIGURATIONS for lab_id in LAB_IDS]
+    + [("default", WATCHER)],  # a participant's synth builds no watcher
+)
 def test_checkov_finds_nothing_beyond_the_skip_file(checkov_findings, config, lab_id):
     synth_of(config)  # raises SynthFailed if this configuration does not synthesize
     template = f"{config}/{lab_id}.template.json"

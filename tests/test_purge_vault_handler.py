@@ -1,8 +1,9 @@
 """The purge handler of LabBackupVault (lab_constructs/handlers/purge_vault), as plain Python.
 
 Fake Backup API: botocore's Stubber for every call. moto 5.2.5 implements backup vaults and
-plans but none of the recovery-point calls the handler makes (ListRecoveryPointsByBackupVault,
-DeleteRecoveryPoint; see moto/backup/responses.py), so it cannot fake them. The Stubber also
+plans but none of the job or recovery-point calls the handler makes (ListBackupJobs,
+StopBackupJob, ListRecoveryPointsByBackupVault, DeleteRecoveryPoint; see
+moto/backup/responses.py), so it cannot fake them. The Stubber also
 checks each request and response against the AWS Backup API model, and fails on any call the
 test did not expect.
 """
@@ -16,6 +17,9 @@ from lab_constructs.handlers.purge_vault import index as handler
 VAULT = "ana-LabBackupVault"
 TIMEOUT_SECONDS = 2700
 STARTED = 1_000_000.0
+TABLE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/ana-Users"
+# What accounts without AWS Backup's advanced DynamoDB features get as a recovery point.
+DYNAMODB_BACKUP_ARN = f"{TABLE_ARN}/backup/01764150000000-abcdef12"
 
 
 def point_arn(number: int) -> str:
@@ -52,15 +56,61 @@ def backup():
         stubber.assert_no_pending_responses()
 
 
-def expect_pages(stubber: Stubber, *pages: list[dict]) -> None:
+def expect_pages(stubber: Stubber, *pages: list[dict], jobs: list[dict] | None = None) -> None:
+    """One poll: the vault's backup jobs (`jobs`, none by default), then its recovery points."""
+    expect_jobs(stubber, jobs or [])
+    expect_pages_only(stubber, *pages)
+
+
+def job(job_id: str, state: str) -> dict:
+    return {
+        "BackupJobId": job_id,
+        "BackupVaultName": VAULT,
+        "ResourceArn": TABLE_ARN,
+        "State": state,
+    }
+
+
+def expect_paged(
+    stubber: Stubber, operation: str, key: str, params: dict, pages: tuple[list[dict], ...]
+) -> None:
+    """One response per page of a paginated `operation`, listing `key`, with NextTokens."""
     for number, page in enumerate(pages):
-        response: dict = {"RecoveryPoints": page}
-        params = {"BackupVaultName": VAULT}
+        response: dict = {key: page}
         if number + 1 < len(pages):
-            response["NextToken"] = f"page-{number + 1}"
-        if number:
-            params["NextToken"] = f"page-{number}"
-        stubber.add_response("list_recovery_points_by_backup_vault", response, params)
+            response["NextToken"] = f"{operation}-{number + 1}"
+        expected = {**params, **({"NextToken": f"{operation}-{number}"} if number else {})}
+        stubber.add_response(operation, response, expected)
+
+
+def expect_jobs(stubber: Stubber, *pages: list[dict]) -> None:
+    """ListBackupJobs of the vault, one response per page."""
+    expect_paged(stubber, "list_backup_jobs", "BackupJobs", {"ByBackupVaultName": VAULT}, pages)
+
+
+def expect_stop(stubber: Stubber, job_id: str) -> None:
+    stubber.add_response("stop_backup_job", {}, {"BackupJobId": job_id})
+
+
+def expect_stop_error(stubber: Stubber, job_id: str, code: str, message: str) -> None:
+    stubber.add_client_error(
+        "stop_backup_job",
+        service_error_code=code,
+        service_message=message,
+        http_status_code=400,
+        expected_params={"BackupJobId": job_id},
+    )
+
+
+def expect_pages_only(stubber: Stubber, *pages: list[dict]) -> None:
+    """Recovery-point pages without the job listing before them (already queued)."""
+    expect_paged(
+        stubber,
+        "list_recovery_points_by_backup_vault",
+        "RecoveryPoints",
+        {"BackupVaultName": VAULT},
+        pages,
+    )
 
 
 def expect_delete(stubber: Stubber, number: int) -> None:
@@ -131,6 +181,7 @@ def test_an_empty_vault_is_complete_at_once(backup):
 
 def test_a_vault_that_no_longer_exists_is_complete(backup):
     client, stubber = backup
+    expect_jobs(stubber, [])
     stubber.add_client_error(
         "list_recovery_points_by_backup_vault",
         service_error_code="ResourceNotFoundException",
@@ -184,6 +235,7 @@ def test_recovery_points_left_at_the_deadline_fail_with_their_status(backup):
 
 def test_other_listing_errors_are_not_swallowed(backup):
     client, stubber = backup
+    expect_jobs(stubber, [])
     stubber.add_client_error(
         "list_recovery_points_by_backup_vault",
         service_error_code="AccessDeniedException",
@@ -193,3 +245,122 @@ def test_other_listing_errors_are_not_swallowed(backup):
     )
     with pytest.raises(Exception, match="AccessDeniedException"):
         run(client)
+
+
+# --- backup jobs in flight, busy and transient answers ---------------------------------------
+
+
+def test_a_running_job_is_stopped_and_waited_for_until_it_is_gone(backup):
+    client, stubber = backup
+    expect_jobs(stubber, [job("job-1", "RUNNING")])
+    expect_stop(stubber, "job-1")
+    expect_pages_only(stubber, [])
+    expect_pages(stubber, [], jobs=[job("job-1", "ABORTING")])  # stopping: no second stop
+    expect_pages(stubber, [])  # ABORTED jobs are not listed as active
+    assert [run(client)["IsComplete"] for _ in range(3)] == [False, False, True]
+
+
+def test_a_job_that_completes_leaves_a_recovery_point_which_is_deleted(backup):
+    client, stubber = backup
+    expect_jobs(stubber, [job("job-1", "RUNNING")])
+    expect_stop_error(stubber, "job-1", "ResourceNotFoundException", "Job already completed")
+    expect_pages_only(stubber, [])
+    expect_jobs(stubber, [job("job-1", "COMPLETED")])  # listed, but no longer active
+    expect_pages_only(stubber, [point(1)])
+    expect_delete(stubber, 1)
+    expect_pages(stubber, [])
+    assert [run(client)["IsComplete"] for _ in range(3)] == [False, False, True]
+
+
+def test_jobs_are_listed_on_every_page(backup):
+    client, stubber = backup
+    expect_jobs(stubber, [job("job-1", "CREATED")], [job("job-2", "PENDING")])
+    expect_stop(stubber, "job-1")
+    expect_stop(stubber, "job-2")
+    expect_pages_only(stubber, [])
+    assert run(client) == {"IsComplete": False}
+
+
+def test_a_job_that_cannot_be_stopped_is_waited_for(backup):
+    client, stubber = backup
+    reason = "StopBackupJob is not supported for this resource type"
+    expect_jobs(stubber, [job("job-1", "RUNNING")])
+    expect_stop_error(stubber, "job-1", "InvalidRequestException", reason)
+    expect_pages_only(stubber, [])
+    expect_pages(stubber, [])  # it finished on its own
+    assert [run(client)["IsComplete"] for _ in range(2)] == [False, True]
+
+
+def test_the_deadline_with_a_job_still_running_names_it_and_why(backup):
+    client, stubber = backup
+    reason = "StopBackupJob is not supported for this resource type"
+    expect_jobs(stubber, [job("job-7", "RUNNING")])
+    expect_stop_error(stubber, "job-7", "InvalidRequestException", reason)
+    expect_pages_only(stubber, [])
+    with pytest.raises(handler.PurgeError) as failure:
+        run(client, delete_event(deadline=STARTED - 1))
+    message = str(failure.value)
+    assert "backup job job-7 (RUNNING" in message, "the message must name the job"
+    assert TABLE_ARN in message
+    assert f"cannot be stopped: InvalidRequestException: {reason}" in message
+    assert VAULT in message
+
+
+def throttle(stubber: Stubber, operation: str, params: dict, status: int = 400) -> None:
+    stubber.add_client_error(
+        operation,
+        service_error_code="ThrottlingException" if status < 500 else "ServiceUnavailableException",
+        service_message="Rate exceeded" if status < 500 else "Service unavailable",
+        http_status_code=status,
+        expected_params=params,
+    )
+
+
+@pytest.mark.parametrize("status", [400, 503])
+def test_throttling_or_5xx_then_success_is_not_a_failure(backup, status):
+    client, stubber = backup
+    throttle(stubber, "list_backup_jobs", {"ByBackupVaultName": VAULT}, status)
+    expect_jobs(stubber, [])
+    throttle(stubber, "list_recovery_points_by_backup_vault", {"BackupVaultName": VAULT}, status)
+    expect_pages(stubber, [point(1)])
+    throttle(
+        stubber,
+        "delete_recovery_point",
+        {"BackupVaultName": VAULT, "RecoveryPointArn": point_arn(1)},
+        status,
+    )
+    expect_pages(stubber, [point(1)])
+    expect_delete(stubber, 1)
+    expect_pages(stubber, [])
+    assert [run(client)["IsComplete"] for _ in range(5)] == [False, False, False, False, True]
+
+
+def test_throttling_until_the_deadline_fails_with_the_last_error(backup):
+    client, stubber = backup
+    throttle(stubber, "list_backup_jobs", {"ByBackupVaultName": VAULT})
+    with pytest.raises(handler.PurgeError, match="ListBackupJobs: ThrottlingException"):
+        run(client, delete_event(deadline=STARTED - 1))
+
+
+def test_a_recovery_point_whose_deletion_is_in_progress_is_retried(backup):
+    client, stubber = backup
+    expect_pages(stubber, [point(1)])
+    expect_delete_error(
+        stubber, 1, "InvalidRequestException", "Deletion of the recovery point is in progress"
+    )
+    assert run(client) == {"IsComplete": False}
+
+
+def test_a_dynamodb_backup_arn_recovery_point_is_deleted(backup):
+    """Accounts without AWS Backup's advanced DynamoDB features (issue #20, item 4)."""
+    client, stubber = backup
+    dynamodb_point = {"RecoveryPointArn": DYNAMODB_BACKUP_ARN, "Status": "COMPLETED"}
+    expect_pages(stubber, [dynamodb_point, point(1)])
+    stubber.add_response(
+        "delete_recovery_point",
+        {},
+        {"BackupVaultName": VAULT, "RecoveryPointArn": DYNAMODB_BACKUP_ARN},
+    )
+    expect_delete(stubber, 1)
+    expect_pages(stubber, [])
+    assert [run(client)["IsComplete"] for _ in range(2)] == [False, True]

@@ -20,7 +20,8 @@ OUTPUT_IDS = {
     "DbEndpoint",
     "DbPort",
     "DbSecretArn",
-    "IamConnectPolicyArn",
+    "IamConnectRoleArn",
+    "AssumeIamConnectRoleCommand",
     "CreateIamUserSql",
     "GenerateAuthTokenCommand",
     "MysqlConnectCommand",
@@ -394,27 +395,144 @@ def _dbuser_arn(instance_id):
     }
 
 
-def test_connect_policy_allows_one_user_on_this_instance_only(template):
-    (policy_id, policy), *rest = of_type(template, "AWS::IAM::ManagedPolicy").items()
-    assert rest == []
-    statements = policy["Properties"]["PolicyDocument"]["Statement"]
-    assert statements == [
+def connect_role(template):
+    """(logical id, role) of the role the account's principals assume to connect."""
+    (item,) = [
+        (logical_id, role)
+        for logical_id, role in of_type(template, "AWS::IAM::Role").items()
+        if any(
+            "AWS" in statement["Principal"]
+            for statement in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        )
+    ]
+    return item
+
+
+def connect_statements(template):
+    role_id, _ = connect_role(template)
+    return [
+        statement
+        for policy in of_type(template, "AWS::IAM::Policy").values()
+        if {"Ref": role_id} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def test_no_managed_policy_that_students_attach(template):
+    """An attached managed policy blocks its deletion (DeleteConflict), and so the destroy."""
+    assert of_type(template, "AWS::IAM::ManagedPolicy") == {}
+
+
+def test_connect_role_is_assumable_by_principals_of_this_account_only(template):
+    role_id, role = connect_role(template)
+    (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Action"] == "sts:AssumeRole"
+    assert statement["Effect"] == "Allow"
+    assert statement["Principal"] == {
+        "AWS": {
+            "Fn::Join": [
+                "",
+                ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, ":root"],
+            ]
+        }
+    }
+    assert role["Properties"]["MaxSessionDuration"] == 3600, "one hour, IAM's least"
+    assert template["Outputs"]["IamConnectRoleArn"]["Value"] == {"Fn::GetAtt": [role_id, "Arn"]}
+
+
+def test_connect_role_allows_one_user_on_this_instance_only(template):
+    assert connect_statements(template) == [
         {
             "Action": "rds-db:connect",
             "Effect": "Allow",
             "Resource": _dbuser_arn(primary(template)[0]),
         }
     ], "rds-db:connect for lab_iam_user on this instance's resource id, nothing else"
-    assert template["Outputs"]["IamConnectPolicyArn"]["Value"] == {"Ref": policy_id}
 
 
-def test_connect_policy_covers_the_replica_when_there_is_one(options):
-    (policy,) = of_type(options, "AWS::IAM::ManagedPolicy").values()
-    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+def test_connect_role_covers_the_replica_when_there_is_one(options):
+    (statement,) = connect_statements(options)
     assert statement["Resource"] == [
         _dbuser_arn(primary(options)[0]),
         *(_dbuser_arn(replica_id) for replica_id in replicas(options)),
     ]
+
+
+def test_assume_role_command_exports_the_session_of_the_connect_role(template):
+    role_id, _ = connect_role(template)
+    command = template["Outputs"]["AssumeIamConnectRoleCommand"]["Value"]["Fn::Join"][1]
+    assert command[0].startswith(
+        "read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN <<< "
+        '"$(aws sts assume-role --role-arn '
+    )
+    assert command[1] == {"Fn::GetAtt": [role_id, "Arn"]}
+    assert command[2].endswith(
+        '--output text)" && export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN'
+    )
+
+
+# --- what students leave in the lab's network: CloudShell interfaces, replicas by hand ------
+
+
+def cleanup(template):
+    (item,) = of_type(template, "Custom::LabNetworkCleanup").items()
+    return item
+
+
+def test_cloudshell_cleanup_runs_before_the_network_is_deleted(template):
+    _, resource = cleanup(template)
+    depends_on = set(resource["DependsOn"])
+    network = {
+        logical_id
+        for logical_id, r in template["Resources"].items()
+        if r["Type"] in ("AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::RouteTable")
+    }
+    (shell_group,) = [
+        logical_id
+        for logical_id, r in of_type(template, "AWS::EC2::SecurityGroup").items()
+        if "CloudShell" in r["Properties"]["GroupDescription"]
+    ]
+    assert network <= depends_on, "deleted before the VPC, its subnets and route tables"
+    assert shell_group in depends_on, "deleted before CloudShell's security group"
+    (vpc_id,) = of_type(template, "AWS::EC2::VPC")
+    assert resource["Properties"]["VpcId"] == {"Ref": vpc_id}
+    assert resource["DeletionPolicy"] == "Delete"
+    (subnet_group,) = of_type(template, "AWS::RDS::DBSubnetGroup")
+    assert subnet_group in depends_on, "deleted before the DB subnet group a replica would use"
+    assert resource["Properties"]["DbSubnetGroupName"] == {"Ref": subnet_group}
+    (database_group,) = [
+        logical_id
+        for logical_id in of_type(template, "AWS::EC2::SecurityGroup")
+        if logical_id.startswith("DatabaseSecurityGroup")
+    ]
+    assert database_group in depends_on, "deleted before the database's security group"
+
+
+def test_network_cleanup_keeps_the_stacks_own_instances(template, options):
+    _, resource = cleanup(template)
+    assert resource["Properties"]["KeepDbInstances"] == [{"Ref": primary(template)[0]}]
+    _, with_replica = cleanup(options)
+    assert with_replica["Properties"]["KeepDbInstances"] == [
+        {"Ref": primary(options)[0]},
+        *({"Ref": replica_id} for replica_id in replicas(options)),
+    ]
+
+
+def test_cloudshell_cleanup_may_delete_tagged_interfaces_of_the_lab_vpc_only(template):
+    (vpc_id,) = of_type(template, "AWS::EC2::VPC")
+    statements = [
+        statement
+        for policy in of_type(template, "AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if str(statement["Action"]).startswith("ec2:")
+    ]
+    by_action = {statement["Action"]: statement for statement in statements}
+    assert set(by_action) == {"ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface"}
+    delete = by_action["ec2:DeleteNetworkInterface"]
+    assert delete["Condition"]["Null"] == {"aws:ResourceTag/ManagedByCloudShell": "false"}
+    vpc_arn = delete["Condition"]["ArnEquals"]["ec2:Vpc"]["Fn::Join"][1]
+    assert vpc_arn[-2:] == [":vpc/", {"Ref": vpc_id}]
+    assert ":ec2:" in vpc_arn
 
 
 def test_outputs_have_the_ids_labcheck_reads(template, options):
@@ -462,8 +580,22 @@ def test_acknowledged_nag_findings_are_the_expected_ones(synth):
         for path, acks in synth.acknowledgements(LAB).items()
         for rule in acks
         if rule.startswith("AwsSolutions::")
+        # The Provider framework's own (lab_constructs/waiting_provider.py, as in LabBackup).
+        and not path.startswith(
+            (f"{LAB}/NetworkCleanup/Framework", f"{LAB}/NetworkCleanup/CleanupProvider")
+        )
     }
     assert acknowledged == {
+        ("NetworkCleanup/IsCompleteRole", "IAM5[Resource::*]"),
+        (
+            "NetworkCleanup/IsCompleteRole",
+            "IAM5[Resource::arn:<AWS::Partition>:rds:<AWS::Region>:<AWS::AccountId>:db:*]",
+        ),
+        (
+            "NetworkCleanup/IsCompleteRole",
+            "IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:"
+            "network-interface/*]",
+        ),
         ("Database/Instance/Secret", "SMG4"),
         ("Database/Instance", "RDS10"),
         ("Database/Instance", "RDS11"),

@@ -570,3 +570,22 @@ def test_the_page_in_a_real_browser_shows_the_matrix_a_failing_cell_its_hint_and
         page.as_uri(),
     )
     assert png_size(screenshot) == WINDOW
+
+
+def test_leftovers_flag_fills_the_column_from_class_sweep(klass, capsys):
+    """`--leftovers`: a table restored by hand is listed for its participant only."""
+    session = klass()
+    users_table(session, "ana-Users-restored")  # the Backup guide's restore, no stack owns it
+    argv = ["--lab", LAB, "--participants", "ana ben", "--leftovers"]
+    code, out, _ = run_main(capsys, klass, *argv)
+    assert code == 1
+    listed = out.split("\nleftovers:\n")[1].split("\n\n")[0].splitlines()
+    # moto's stacks own no resources, so the Users tables count as leftovers here too; gus's
+    # table, which the checker may not describe, is skipped (not theirs by name).
+    assert listed == [
+        "  ana: dynamodb table ana-Users (≈ $0.00/month)",
+        "  ana: dynamodb table ana-Users-restored (≈ $0.00/month)",
+        "  ben: dynamodb table ben-Users (≈ $0.00/month)",
+    ]
+    _, without, _ = run_main(capsys, klass, "--lab", LAB, "--participants", "ana ben")
+    assert "leftovers" not in without

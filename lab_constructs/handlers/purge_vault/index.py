@@ -6,14 +6,24 @@ deletes it first:
 
 - `on_event` answers Create and Update at once; on Delete it only sets the deadline.
 - `is_complete` is then called every few seconds by the Provider's waiter (a Step Functions
-  state machine, so waiting is not bounded by one Lambda's 15 minutes). Each call lists every
-  recovery point of the vault (all pages), asks AWS Backup to delete those not being deleted
-  yet, and reports complete only when the list is empty. A vault that is already empty or gone
-  is complete at once, so a repeated destroy succeeds.
+  state machine, so waiting is not bounded by one Lambda's 15 minutes). Each call
+  1. lists the vault's backup jobs that are still active (CREATED, PENDING, RUNNING, ABORTING:
+     they have no recovery point yet, but will write one into the vault) and asks AWS Backup to
+     stop those not stopping yet; a job AWS Backup will not stop (e.g. of a service that does
+     not support StopBackupJob) is waited for;
+  2. lists every recovery point of the vault (all pages), asks AWS Backup to delete those not
+     being deleted yet (both kinds of ARN: `arn:...:backup:...:recovery-point:...` and, in
+     accounts without AWS Backup's advanced DynamoDB features, the DynamoDB backup ARN
+     `arn:...:dynamodb:...:table/<table>/backup/<id>`: DeleteRecoveryPoint takes either);
+  3. reports complete only when no job is active and no recovery point is left. A vault that
+     is already empty or gone is complete at once, so a repeated destroy succeeds.
 
-A recovery point AWS Backup refuses to delete fails the stack deletion with a message naming it
-and the reason; so does one still there at the deadline (e.g. left EXPIRED by a deletion that
-failed inside AWS Backup), with its status message.
+"Not yet" rather than failure: throttling, 5xx answers, network errors and busy answers
+(InvalidResourceStateException, an InvalidRequestException saying something is in progress)
+are retried at the next poll until the deadline. A recovery point AWS Backup refuses to delete
+for any other reason fails the stack deletion at once, with a message naming it and why; so
+does anything still there at the deadline (each job with its state and why it was not
+stopped, each recovery point with its status message), and the last transient error.
 
 Plain Python with boto3 (part of the Lambda runtime): no CDK, testable with botocore's Stubber.
 """
@@ -23,10 +33,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as EndpointError
 
 LOGGER = logging.getLogger()
 LOGGER.setLevel(logging.INFO)
@@ -37,15 +49,74 @@ DEADLINE_KEY = "PurgeDeadline"
 
 # The vault does not exist (any more): nothing to empty.
 VAULT_GONE = frozenset({"ResourceNotFoundException"})
-# The recovery point was deleted between listing and deleting it.
+# The recovery point (or job) was deleted (or finished) between listing and acting on it.
 POINT_GONE = frozenset({"ResourceNotFoundException"})
 # AWS Backup is still working on the recovery point (e.g. its backup job is running): retry.
 POINT_BUSY = frozenset({"InvalidResourceStateException"})
+# ... and an InvalidRequestException whose message says so (checked case-insensitively).
+BUSY_MESSAGES = ("in progress", "is being", "currently")
+# Answers that mean "try again later", whatever the call (AWS's common errors).
+TRANSIENT = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "ServiceUnavailableException",
+        "ServiceUnavailable",
+        "InternalFailure",
+        "InternalServerError",
+        "InternalServiceError",
+        "RequestTimeout",
+        "RequestTimeoutException",
+    }
+)
 DELETING = "DELETING"
+# Backup jobs that will still write a recovery point into the vault.
+ACTIVE_JOB_STATES = frozenset({"CREATED", "PENDING", "RUNNING", "ABORTING"})
+# Of those, the ones StopBackupJob applies to (ABORTING is stopping already).
+STOPPABLE_JOB_STATES = frozenset({"CREATED", "PENDING", "RUNNING"})
 
 
 class PurgeError(RuntimeError):
-    """The vault cannot be emptied; the message says which recovery point and why."""
+    """The vault cannot be emptied; the message says which job or recovery point and why."""
+
+
+class NotYet(Exception):
+    """A transient answer from AWS (throttling, 5xx, network): try again at the next poll."""
+
+
+@dataclass
+class Leftovers:
+    """What one poll found still in the vault, with why, for the deadline's message."""
+
+    jobs: list[dict[str, Any]] = field(default_factory=list)
+    points: list[dict[str, Any]] = field(default_factory=list)
+    # Job id -> why AWS Backup did not stop it.
+    not_stopped: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.jobs or self.points)
+
+    def describe(self) -> str:
+        jobs = [
+            f"backup job {job['BackupJobId']} ({job.get('State', '?')}, "
+            f"{job.get('ResourceArn', 'unknown resource')}"
+            + (
+                f": cannot be stopped: {self.not_stopped[job['BackupJobId']]}"
+                if job["BackupJobId"] in self.not_stopped
+                else ""
+            )
+            + ")"
+            for job in self.jobs
+        ]
+        points = [
+            f"recovery point {point['RecoveryPointArn']} ({point.get('Status', '?')}: "
+            f"{point.get('StatusMessage') or 'no status message'})"
+            for point in self.points
+        ]
+        return "; ".join(jobs + points)
 
 
 def on_event(event: dict[str, Any], _context: Any = None, now: Callable[[], float] = time.time):
@@ -65,68 +136,113 @@ def is_complete(
     client: Any = None,
     now: Callable[[], float] = time.time,
 ) -> dict[str, bool]:
-    """Provider is-complete handler: deletes what is left and says whether the vault is empty."""
+    """Provider is-complete handler: stops jobs, deletes points, says whether the vault is empty."""
     if event["RequestType"] != "Delete":
         return {"IsComplete": True}
     vault = event["ResourceProperties"][VAULT_PROPERTY]
     client = client or boto3.client("backup")
-    remaining = purge(client, vault)
-    if not remaining:
+    late = now() > float(event[DEADLINE_KEY])
+    try:
+        left = purge(client, vault)
+    except NotYet as error:
+        if late:
+            raise PurgeError(
+                f"backup vault {vault} could not be emptied before the purge timeout: AWS Backup "
+                f"kept answering with a transient error, the last: {error}"
+            ) from None
+        LOGGER.info("backup vault %s: AWS Backup is busy (%s), trying again later", vault, error)
+        return {"IsComplete": False}
+    if not left:
         LOGGER.info("backup vault %s is empty", vault)
         return {"IsComplete": True}
-    if now() > float(event[DEADLINE_KEY]):
-        details = "; ".join(
-            f"{point['RecoveryPointArn']} ({point.get('Status', '?')}: "
-            f"{point.get('StatusMessage') or 'no status message'})"
-            for point in remaining
-        )
+    if late:
         raise PurgeError(
-            f"backup vault {vault} still holds {len(remaining)} recovery point(s) after the "
-            f"purge timeout: {details}"
+            f"backup vault {vault} still holds {len(left.jobs)} active backup job(s) and "
+            f"{len(left.points)} recovery point(s) after the purge timeout: {left.describe()}"
         )
-    LOGGER.info("backup vault %s: %d recovery point(s) left", vault, len(remaining))
+    LOGGER.info("backup vault %s: still waiting for %s", vault, left.describe())
     return {"IsComplete": False}
 
 
-def purge(client: Any, vault: str) -> list[dict[str, Any]]:
-    """Ask AWS Backup to delete every recovery point of `vault`; return those still listed.
+def purge(client: Any, vault: str) -> Leftovers:
+    """Stop the vault's active jobs, delete its recovery points; return what is still there.
 
-    Deletion is asynchronous: a point whose deletion was requested is still listed (status
-    DELETING) until AWS Backup has removed it, so the caller polls until the list is empty.
+    Stopping and deletion are asynchronous: a job asked to stop stays listed (ABORTING) and a
+    point whose deletion was requested stays listed (DELETING) until AWS Backup is done, so the
+    caller polls until nothing is left. Raises `NotYet` on a transient answer.
     """
+    left = Leftovers()
     try:
+        left.jobs = active_jobs(client, vault)
+        for job in left.jobs:
+            if job.get("State") in STOPPABLE_JOB_STATES:
+                reason = _stop(client, job["BackupJobId"])
+                if reason:
+                    left.not_stopped[job["BackupJobId"]] = reason
         points = list_recovery_points(client, vault)
     except ClientError as error:
         if _code(error) in VAULT_GONE:
             LOGGER.info("backup vault %s does not exist: nothing to empty", vault)
-            return []
+            return Leftovers()
         raise
-    return [
+    left.points = [
         point
         for point in points
         if point.get("Status") == DELETING or _delete(client, vault, point["RecoveryPointArn"])
     ]
+    return left
+
+
+def active_jobs(client: Any, vault: str) -> list[dict[str, Any]]:
+    """The vault's backup jobs that may still write a recovery point into it, all pages.
+
+    One listing of the vault's jobs (AWS Backup keeps 30 days of them, a handful in a lab),
+    filtered here: ListBackupJobs takes one state at a time.
+    """
+    jobs = _all_pages(client, "list_backup_jobs", "BackupJobs", ByBackupVaultName=vault)
+    return [job for job in jobs if job.get("State") in ACTIVE_JOB_STATES]
 
 
 def list_recovery_points(client: Any, vault: str) -> list[dict[str, Any]]:
     """Every recovery point of `vault`, all pages."""
-    paginator = client.get_paginator("list_recovery_points_by_backup_vault")
-    return [
-        point
-        for page in paginator.paginate(BackupVaultName=vault)
-        for point in page.get("RecoveryPoints", [])
-    ]
+    return _all_pages(
+        client, "list_recovery_points_by_backup_vault", "RecoveryPoints", BackupVaultName=vault
+    )
+
+
+def _all_pages(client: Any, operation: str, key: str, **params: str) -> list[dict[str, Any]]:
+    """Every `key` item of every page of `operation`; a transient error becomes `NotYet`."""
+    paginator = client.get_paginator(operation)
+    return _transient(
+        lambda: [item for page in paginator.paginate(**params) for item in page.get(key, [])]
+    )
+
+
+def _stop(client: Any, job_id: str) -> str | None:
+    """Ask AWS Backup to stop one job; the reason if it will not (the job is then waited for)."""
+    try:
+        _transient(lambda: client.stop_backup_job(BackupJobId=job_id))
+    except ClientError as error:
+        if _code(error) in POINT_GONE:
+            return None  # finished in the meantime: the next listing shows it no more
+        reason = f"{_code(error)}: {_message(error)}"
+        LOGGER.info("backup job %s cannot be stopped, waiting for it: %s", job_id, reason)
+        return reason
+    LOGGER.info("stopping backup job %s", job_id)
+    return None
 
 
 def _delete(client: Any, vault: str, arn: str) -> bool:
     """Request deletion of one recovery point; False if it no longer exists."""
     try:
-        client.delete_recovery_point(BackupVaultName=vault, RecoveryPointArn=arn)
+        _transient(
+            lambda: client.delete_recovery_point(BackupVaultName=vault, RecoveryPointArn=arn)
+        )
     except ClientError as error:
         code = _code(error)
         if code in POINT_GONE:
             return False
-        if code in POINT_BUSY:
+        if _busy(error):
             LOGGER.info("recovery point %s is busy, retrying later: %s", arn, _message(error))
             return True
         raise PurgeError(
@@ -134,6 +250,28 @@ def _delete(client: Any, vault: str, arn: str) -> bool:
         ) from error
     LOGGER.info("deleting recovery point %s", arn)
     return True
+
+
+def _transient(call: Callable[[], Any]) -> Any:
+    """Run one AWS call; a throttling, 5xx or network error becomes `NotYet`."""
+    try:
+        return call()
+    except ClientError as error:
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if _code(error) in TRANSIENT or status >= 500:
+            raise NotYet(f"{error.operation_name}: {_code(error)}: {_message(error)}") from error
+        raise
+    except (EndpointError, HTTPClientError) as error:  # connection reset, timeout, ...
+        raise NotYet(str(error)) from error
+
+
+def _busy(error: ClientError) -> bool:
+    if _code(error) in POINT_BUSY:
+        return True
+    message = _message(error).lower()
+    return _code(error) == "InvalidRequestException" and any(
+        words in message for words in BUSY_MESSAGES
+    )
 
 
 def _code(error: ClientError) -> str:

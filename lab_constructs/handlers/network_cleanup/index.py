@@ -1,0 +1,182 @@
+"""Empties the RDS lab's network of what students left in it, when its stack is deleted.
+
+Two guide steps leave things in the lab's VPC that no stack owns and that block deleting the
+security groups, the DB subnet group, the subnets and the VPC (the stack would end in
+DELETE_FAILED):
+
+- a **CloudShell VPC environment**'s network interface (tagged `ManagedByCloudShell`), which
+  can outlive the environment, detached ('available');
+- a **read replica made by hand** (console or CLI): it sits in the lab's DB subnet group, and
+  RDS promotes it to a standalone instance when the stack deletes its source.
+
+This handler runs behind a CDK `custom_resources.Provider` whose custom resource depends on the
+VPC, the security groups and the DB subnet group, so CloudFormation deletes it first:
+
+- `on_event` answers Create and Update at once; on Delete it only sets the deadline.
+- `is_complete`, polled by the Provider's waiter, deletes the DB instances **in the lab's DB
+  subnet group** other than the stack's own (`KeepDbInstances`), without a final snapshot,
+  and the network interfaces **of the lab's VPC** tagged `ManagedByCloudShell` that are
+  detached; it is complete when none of either is left. An instance being deleted and an
+  interface still attached ('in-use': a CloudShell VPC environment is still open) are waited
+  for. Any error is retried at the next poll; at the deadline the deletion fails naming each
+  thing left, its status and the last error.
+
+Nothing outside the lab's VPC and DB subnet group is ever deleted; the role's IAM policy
+enforces the same for the interfaces (`ec2:Vpc` and the tag as conditions).
+
+Plain Python with boto3 (part of the Lambda runtime): no CDK, testable with moto or Stubber.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+LOGGER = logging.getLogger()
+LOGGER.setLevel(logging.INFO)
+
+VPC_PROPERTY = "VpcId"
+SUBNET_GROUP_PROPERTY = "DbSubnetGroupName"
+KEEP_PROPERTY = "KeepDbInstances"
+TIMEOUT_PROPERTY = "TimeoutSeconds"
+DEADLINE_KEY = "CleanupDeadline"
+CLOUDSHELL_TAG = "ManagedByCloudShell"
+DETACHED = "available"
+DB_DELETING = "deleting"
+GONE = frozenset(
+    {"InvalidNetworkInterfaceID.NotFound", "InvalidVpcID.NotFound", "DBInstanceNotFound"}
+)
+
+
+class CleanupError(RuntimeError):
+    """Things are left at the deadline; the message names each and why."""
+
+
+def on_event(event: dict[str, Any], _context: Any = None, now: Callable[[], float] = time.time):
+    """Provider on-event handler: the physical id is the VPC id; Delete sets the deadline."""
+    properties = event["ResourceProperties"]
+    if event["RequestType"] != "Delete":
+        return {"PhysicalResourceId": properties[VPC_PROPERTY]}
+    LOGGER.info("emptying the lab network %s", properties[VPC_PROPERTY])
+    deadline = now() + float(properties[TIMEOUT_PROPERTY])
+    return {"PhysicalResourceId": event["PhysicalResourceId"], DEADLINE_KEY: deadline}
+
+
+def is_complete(
+    event: dict[str, Any],
+    _context: Any = None,
+    ec2: Any = None,
+    rds: Any = None,
+    now: Callable[[], float] = time.time,
+) -> dict[str, bool]:
+    """Provider is-complete handler: deletes what students left in the lab's network."""
+    if event["RequestType"] != "Delete":
+        return {"IsComplete": True}
+    properties = event["ResourceProperties"]
+    vpc = properties[VPC_PROPERTY]
+    subnet_group = properties.get(SUBNET_GROUP_PROPERTY, "")
+    left = (
+        remove_db_instances(
+            rds or boto3.client("rds"), subnet_group, set(properties.get(KEEP_PROPERTY, []))
+        )
+        if subnet_group
+        else {}
+    )
+    left |= remove_interfaces(ec2 or boto3.client("ec2"), vpc)
+    if not left:
+        LOGGER.info("nothing left in the lab network %s", vpc)
+        return {"IsComplete": True}
+    details = "; ".join(f"{name} ({why})" for name, why in left.items())
+    if now() > float(event[DEADLINE_KEY]):
+        raise CleanupError(
+            f"the lab network {vpc} still holds {len(left)} thing(s) the stack does not own "
+            f"after the clean-up timeout: {details}. Delete your CloudShell VPC environment "
+            "(CloudShell > Actions > Delete) and your own DB instances in the lab's VPC, then "
+            "destroy the lab again."
+        )
+    LOGGER.info("lab network %s: waiting for %s", vpc, details)
+    return {"IsComplete": False}
+
+
+def remove_db_instances(rds: Any, subnet_group: str, keep: set[str]) -> dict[str, str]:
+    """Delete the DB instances of `subnet_group` not in `keep`; return those left, with why."""
+    try:
+        pages = rds.get_paginator("describe_db_instances").paginate()
+        instances = [
+            instance
+            for page in pages
+            for instance in page["DBInstances"]
+            if instance.get("DBSubnetGroup", {}).get("DBSubnetGroupName") == subnet_group
+            and instance["DBInstanceIdentifier"] not in keep
+        ]
+    except (ClientError, BotoCoreError) as error:
+        return {f"the DB instances of {subnet_group}": f"cannot list them yet: {error}"}
+    left = {}
+    for instance in instances:
+        name, status = instance["DBInstanceIdentifier"], instance.get("DBInstanceStatus", "?")
+        left[f"DB instance {name}"] = status
+        if status == DB_DELETING:
+            continue
+        try:
+            rds.delete_db_instance(
+                DBInstanceIdentifier=name, SkipFinalSnapshot=True, DeleteAutomatedBackups=True
+            )
+            LOGGER.info("deleting DB instance %s, left in %s", name, subnet_group)
+        except ClientError as error:
+            if _code(error) in GONE:
+                del left[f"DB instance {name}"]
+            else:  # e.g. deletion protection on, or still being created: try again later
+                left[f"DB instance {name}"] = f"{status}: {_code(error)}: {error}"
+        except BotoCoreError as error:
+            left[f"DB instance {name}"] = f"{status}: {error}"
+    return left
+
+
+def remove_interfaces(ec2: Any, vpc: str) -> dict[str, str]:
+    """Delete the detached CloudShell interfaces of `vpc`; return those left, with why."""
+    try:
+        interfaces = cloudshell_interfaces(ec2, vpc)
+    except (ClientError, BotoCoreError) as error:
+        if isinstance(error, ClientError) and _code(error) in GONE:
+            return {}
+        return {f"the interfaces of {vpc}": f"cannot list them yet: {error}"}
+    left = {}
+    for interface in interfaces:
+        name, status = interface["NetworkInterfaceId"], interface.get("Status", "?")
+        if interface.get("VpcId") != vpc:  # never anything outside the lab's VPC
+            continue
+        if status != DETACHED:
+            left[name] = f"{status}: still attached to a CloudShell VPC environment"
+            continue
+        try:
+            ec2.delete_network_interface(NetworkInterfaceId=name)
+            LOGGER.info("deleted network interface %s of %s", name, vpc)
+        except ClientError as error:
+            if _code(error) not in GONE:
+                left[name] = f"{status}: {_code(error)}: {error}"
+        except BotoCoreError as error:
+            left[name] = f"{status}: {error}"
+    return left
+
+
+def cloudshell_interfaces(ec2: Any, vpc: str) -> list[dict[str, Any]]:
+    """The network interfaces of `vpc` tagged `ManagedByCloudShell`, all pages."""
+    paginator = ec2.get_paginator("describe_network_interfaces")
+    filters = [
+        {"Name": "vpc-id", "Values": [vpc]},
+        {"Name": "tag-key", "Values": [CLOUDSHELL_TAG]},
+    ]
+    return [
+        interface
+        for page in paginator.paginate(Filters=filters)
+        for interface in page.get("NetworkInterfaces", [])
+    ]
+
+
+def _code(error: ClientError) -> str:
+    return error.response.get("Error", {}).get("Code", "")

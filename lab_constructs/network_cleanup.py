@@ -1,0 +1,150 @@
+"""What students leave in a lab's VPC, removed on destroy so that the network can be deleted.
+
+Two guide steps of LabRdsMysql leave things in the lab's VPC that no stack owns: a CloudShell
+VPC environment's network interface (tagged `ManagedByCloudShell`), which can outlive the
+environment, and a read replica made by hand, which sits in the lab's DB subnet group (and is
+promoted to a standalone instance when the stack deletes its source). Either blocks deleting the
+security groups, the DB subnet group, the subnets and the VPC, so `cdk destroy` would fail.
+`LabNetworkCleanup` adds a custom resource that CloudFormation deletes before those (it depends
+on them); its handler (handlers/network_cleanup/) deletes those leftovers and waits until they
+are gone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import ArnFormat, CustomResource, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_rds as rds
+from constructs import Construct
+
+from lab_constructs.nag import acknowledge
+from lab_constructs.waiting_provider import waiting_provider
+
+CLOUDSHELL_TAG = "ManagedByCloudShell"
+POLL_INTERVAL = Duration.seconds(30)
+# Deleting a replica takes 5-15 minutes, CloudShell releases an interface within minutes: the
+# handler gives up first and names what is left, the Provider's waiter is a safety net.
+CLEANUP_TIMEOUT = Duration.minutes(40)
+WAITER_TIMEOUT = Duration.minutes(45)
+RESOURCE_TYPE = "Custom::LabNetworkCleanup"
+
+
+class LabNetworkCleanup(Construct):
+    """On destroy, deletes what students left in the lab's network, and nothing else.
+
+    - DB instances in `db_subnet_group` other than `keep_db_instances` (the stack's own), with
+      no final snapshot: a replica made by hand;
+    - network interfaces of `vpc` tagged `ManagedByCloudShell` once detached.
+
+    The custom resource depends on the VPC (all its subnets, route tables, ...), the
+    `security_groups` and the DB subnet group, so CloudFormation deletes it, and runs the
+    clean-up, before any of them. The handler's role may describe network interfaces and DB
+    instances, delete DB instances (the handler picks those of the subnet group only), and
+    delete network interfaces of this VPC that carry the `ManagedByCloudShell` tag (IAM
+    conditions `ec2:Vpc` and the tag).
+
+    Attributes:
+        cleanup: the custom resource.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc: ec2.IVpc,
+        security_groups: Sequence[ec2.ISecurityGroup],
+        db_subnet_group: rds.ISubnetGroup,
+        keep_db_instances: Sequence[str],
+    ) -> None:
+        """
+        Args:
+            vpc: the lab's VPC; only its interfaces are touched.
+            security_groups: the groups of the lab's network (deleted after the clean-up).
+            db_subnet_group: the lab's DB subnet group; instances in it are the lab's.
+            keep_db_instances: identifiers of the stack's own DB instances, never deleted.
+        """
+        super().__init__(scope, construct_id)
+        handlers = waiting_provider(
+            self,
+            handler="network_cleanup",
+            description="Deletes what students left in the lab's network (CloudShell, replicas)",
+            logs_id="CleanupLogs",
+            provider_id="CleanupProvider",
+            query_interval=POLL_INTERVAL,
+            total_timeout=WAITER_TIMEOUT,
+        )
+        self._allow_cleanup(handlers.is_complete.role, vpc)
+        self.cleanup = CustomResource(
+            self,
+            "Cleanup",
+            service_token=handlers.provider.service_token,
+            resource_type=RESOURCE_TYPE,
+            properties={
+                "VpcId": vpc.vpc_id,
+                "DbSubnetGroupName": db_subnet_group.subnet_group_name,
+                "KeepDbInstances": list(keep_db_instances),
+                "TimeoutSeconds": str(int(CLEANUP_TIMEOUT.to_seconds())),
+            },
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.cleanup.node.add_dependency(vpc, *security_groups, db_subnet_group)
+
+    def _allow_cleanup(self, role: iam.IRole, vpc: ec2.IVpc) -> None:
+        stack = Stack.of(self)
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["ec2:DescribeNetworkInterfaces"], resources=["*"])
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["ec2:DeleteNetworkInterface"],
+                resources=[
+                    stack.format_arn(service="ec2", resource="network-interface", resource_name="*")
+                ],
+                conditions={
+                    "ArnEquals": {
+                        "ec2:Vpc": stack.format_arn(
+                            service="ec2", resource="vpc", resource_name=vpc.vpc_id
+                        )
+                    },
+                    "Null": {f"aws:ResourceTag/{CLOUDSHELL_TAG}": "false"},
+                },
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["rds:DescribeDBInstances", "rds:DeleteDBInstance"],
+                resources=[
+                    stack.format_arn(
+                        service="rds",
+                        resource="db",
+                        resource_name="*",
+                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                ],
+            )
+        )
+        acknowledge(
+            role,
+            "IAM5[Resource::*]",
+            "ec2:DescribeNetworkInterfaces supports no resource-level permission (Service "
+            "Authorization Reference); the handler lists the interfaces of the lab's VPC only.",
+        )
+        acknowledge(
+            role,
+            "IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:"
+            "network-interface/*]",
+            "Interface ids are made by CloudShell, unknown at deploy: ec2:DeleteNetworkInterface "
+            "is limited by conditions to interfaces in the lab's VPC (ec2:Vpc) that carry the "
+            f"{CLOUDSHELL_TAG} tag.",
+        )
+        acknowledge(
+            role,
+            "IAM5[Resource::arn:<AWS::Partition>:rds:<AWS::Region>:<AWS::AccountId>:db:*]",
+            "A replica made by hand has a name the student chose, unknown at deploy, and IAM has "
+            "no condition on an instance's subnet group: the handler deletes only instances in "
+            "this lab's DB subnet group that are not the stack's own, on stack deletion only.",
+        )

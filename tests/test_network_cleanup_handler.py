@@ -1,0 +1,235 @@
+"""The network clean-up handler of LabRdsMysql (lab_constructs/handlers/network_cleanup).
+
+moto (in-process) fakes EC2 network interfaces with tags, the `vpc-id` and `tag-key` filters
+and their deletion, and RDS instances in DB subnet groups; an interface attached to an
+environment ('in-use') comes from botocore's Stubber, which moto cannot make without an
+instance.
+"""
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from lab_constructs.handlers.network_cleanup import index as handler
+
+STARTED = 1_000_000.0
+TIMEOUT_SECONDS = 1200
+
+
+def delete_event(
+    vpc: str,
+    deadline: float = STARTED + TIMEOUT_SECONDS,
+    subnet_group: str = "",
+    keep: tuple[str, ...] = (),
+) -> dict:
+    return {
+        "RequestType": "Delete",
+        "PhysicalResourceId": vpc,
+        "ResourceProperties": {
+            "VpcId": vpc,
+            "DbSubnetGroupName": subnet_group,
+            "KeepDbInstances": list(keep),
+            "TimeoutSeconds": str(TIMEOUT_SECONDS),
+        },
+        handler.DEADLINE_KEY: deadline,
+    }
+
+
+def run(client, event, now=STARTED, rds=None) -> dict:
+    return handler.is_complete(event, None, ec2=client, rds=rds, now=lambda: now)
+
+
+@pytest.fixture
+def ec2(account):
+    return account.client("ec2")
+
+
+def interface(ec2, vpc_cidr: str, tags: dict[str, str]) -> tuple[str, str]:
+    """A VPC with one subnet and one interface tagged `tags`: (vpc id, interface id)."""
+    vpc = ec2.create_vpc(CidrBlock=vpc_cidr)["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=vpc_cidr.replace("/16", "/24"))
+    eni = ec2.create_network_interface(
+        SubnetId=subnet["Subnet"]["SubnetId"],
+        TagSpecifications=[
+            {
+                "ResourceType": "network-interface",
+                "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
+            }
+        ],
+    )["NetworkInterface"]["NetworkInterfaceId"]
+    return vpc, eni
+
+
+def existing(ec2) -> set[str]:
+    return {
+        eni["NetworkInterfaceId"] for eni in ec2.describe_network_interfaces()["NetworkInterfaces"]
+    }
+
+
+def test_create_names_the_vpc_as_physical_id():
+    event = {"RequestType": "Create", "ResourceProperties": {"VpcId": "vpc-1"}}
+    assert handler.on_event(event) == {"PhysicalResourceId": "vpc-1"}
+
+
+def test_delete_sets_the_deadline():
+    event = delete_event("vpc-1")
+    del event[handler.DEADLINE_KEY]
+    result = handler.on_event(event, now=lambda: STARTED)
+    assert result == {"PhysicalResourceId": "vpc-1", handler.DEADLINE_KEY: STARTED + 1200}
+
+
+def test_detached_cloudshell_interfaces_of_the_lab_vpc_are_deleted_nothing_else(ec2):
+    lab_vpc, leftover = interface(ec2, "10.1.0.0/16", {"ManagedByCloudShell": "true"})
+    _, other_vpcs = interface(ec2, "10.2.0.0/16", {"ManagedByCloudShell": "true"})
+    lab_subnet = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [lab_vpc]}])
+    untagged = ec2.create_network_interface(SubnetId=lab_subnet["Subnets"][0]["SubnetId"])
+    untagged_id = untagged["NetworkInterface"]["NetworkInterfaceId"]
+
+    assert run(ec2, delete_event(lab_vpc)) == {"IsComplete": True}
+
+    left = existing(ec2)
+    assert leftover not in left, "the detached CloudShell interface of the lab's VPC is gone"
+    assert other_vpcs in left, "another VPC's CloudShell interface is never touched"
+    assert untagged_id in left, "an interface without the CloudShell tag is never touched"
+
+
+def test_a_vpc_without_cloudshell_interfaces_is_complete_at_once(ec2):
+    vpc = ec2.create_vpc(CidrBlock="10.3.0.0/16")["Vpc"]["VpcId"]
+    assert run(ec2, delete_event(vpc)) == {"IsComplete": True}
+
+
+@pytest.mark.parametrize("request_type", ["Create", "Update"])
+def test_create_and_update_touch_nothing(request_type):
+    client = boto3.client(
+        "ec2", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    with Stubber(client):  # no response queued: any EC2 call would fail
+        event = {**delete_event("vpc-1"), "RequestType": request_type}
+        assert run(client, event) == {"IsComplete": True}
+
+
+def stubbed_ec2():
+    client = boto3.client(
+        "ec2", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    return client, Stubber(client)
+
+
+def expect_listing(stubber, vpc: str, *interfaces: tuple[str, str]) -> None:
+    stubber.add_response(
+        "describe_network_interfaces",
+        {
+            "NetworkInterfaces": [
+                {"NetworkInterfaceId": eni, "Status": status, "VpcId": vpc}
+                for eni, status in interfaces
+            ]
+        },
+        {
+            "Filters": [
+                {"Name": "vpc-id", "Values": [vpc]},
+                {"Name": "tag-key", "Values": ["ManagedByCloudShell"]},
+            ]
+        },
+    )
+
+
+def test_an_attached_interface_is_waited_for_then_deleted():
+    client, stubber = stubbed_ec2()
+    expect_listing(stubber, "vpc-1", ("eni-1", "in-use"))
+    expect_listing(stubber, "vpc-1", ("eni-1", "available"))
+    stubber.add_response("delete_network_interface", {}, {"NetworkInterfaceId": "eni-1"})
+    with stubber:
+        assert [run(client, delete_event("vpc-1"))["IsComplete"] for _ in range(2)] == [
+            False,
+            True,
+        ]
+        stubber.assert_no_pending_responses()
+
+
+def test_throttling_is_retried_at_the_next_poll():
+    client, stubber = stubbed_ec2()
+    stubber.add_client_error(
+        "describe_network_interfaces", "RequestLimitExceeded", "Request limit exceeded."
+    )
+    expect_listing(stubber, "vpc-1")
+    with stubber:
+        assert [run(client, delete_event("vpc-1"))["IsComplete"] for _ in range(2)] == [
+            False,
+            True,
+        ]
+
+
+def test_the_deadline_names_each_interface_left_and_what_to_do():
+    client, stubber = stubbed_ec2()
+    expect_listing(stubber, "vpc-1", ("eni-1", "in-use"))
+    with stubber, pytest.raises(handler.CleanupError) as failure:
+        run(client, delete_event("vpc-1", deadline=STARTED - 1))
+    message = str(failure.value)
+    assert "eni-1 (in-use: still attached to a CloudShell VPC environment)" in message
+    assert "Delete your CloudShell VPC environment" in message
+    assert "vpc-1" in message
+
+
+# --- DB instances made by hand in the lab's DB subnet group ------------------------------
+
+
+def db_instance(rds, name: str, subnet_group: str) -> None:
+    rds.create_db_instance(
+        DBInstanceIdentifier=name,
+        Engine="mysql",
+        DBInstanceClass="db.t3.micro",
+        AllocatedStorage=20,
+        MasterUsername="admin",
+        MasterUserPassword="not-a-real-password",
+        DBSubnetGroupName=subnet_group,
+    )
+
+
+def test_a_replica_made_by_hand_in_the_lab_network_is_deleted_the_stacks_own_kept(account):
+    ec2, rds = account.client("ec2"), account.client("rds")
+    vpc = ec2.create_vpc(CidrBlock="10.4.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.4.{n}.0/24", AvailabilityZone=zone)["Subnet"][
+            "SubnetId"
+        ]
+        for n, zone in ((1, "eu-west-1a"), (2, "eu-west-1b"))
+    ]
+    for group in ("ana-labrdsmysql-subnets", "ben-labrdsmysql-subnets"):
+        rds.create_db_subnet_group(
+            DBSubnetGroupName=group, DBSubnetGroupDescription="lab", SubnetIds=subnets
+        )
+    db_instance(rds, "ana-lab-rds-mysql", "ana-labrdsmysql-subnets")  # the stack's own
+    db_instance(rds, "my-replica", "ana-labrdsmysql-subnets")  # made by hand
+    db_instance(rds, "ben-lab-rds-mysql", "ben-labrdsmysql-subnets")  # another lab's
+    event = delete_event(vpc, subnet_group="ana-labrdsmysql-subnets", keep=("ana-lab-rds-mysql",))
+
+    run(ec2, event, rds=rds)
+
+    left = {i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]}
+    assert "my-replica" not in left, "the replica made by hand is deleted"
+    assert {"ana-lab-rds-mysql", "ben-lab-rds-mysql"} <= left, "nothing else is touched"
+
+
+def test_an_instance_still_being_deleted_is_waited_for_and_named_at_the_deadline():
+    rds = boto3.client(
+        "rds", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    ec2, ec2_stubber = stubbed_ec2()
+    expect_listing(ec2_stubber, "vpc-1")
+    with Stubber(rds) as rds_stubber, ec2_stubber:
+        rds_stubber.add_response(
+            "describe_db_instances",
+            {
+                "DBInstances": [
+                    {
+                        "DBInstanceIdentifier": "my-replica",
+                        "DBInstanceStatus": "deleting",
+                        "DBSubnetGroup": {"DBSubnetGroupName": "lab-subnets"},
+                    }
+                ]
+            },
+            {},
+        )
+        event = delete_event("vpc-1", deadline=STARTED - 1, subnet_group="lab-subnets")
+        with pytest.raises(handler.CleanupError, match=r"DB instance my-replica \(deleting\)"):
+            run(ec2, event, rds=rds)
