@@ -13,27 +13,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from course import sheets
+
 # Also a valid prefix of RDS instance names: no hyphen at the end or twice in a row.
 PARTICIPANT_PATTERN = re.compile(r"(?=.{1,20}$)[a-z]([a-z0-9]|-(?=[a-z0-9]))*")
 EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 
-# The lab sheet asks for "db.t3.medium or smaller"; the Graviton equivalents are allowed too.
-ALLOWED_DB_INSTANCE_CLASSES = (
-    "db.t3.micro",
-    "db.t3.small",
-    "db.t3.medium",
-    "db.t4g.micro",
-    "db.t4g.small",
-    "db.t4g.medium",
-)
-DEFAULT_DB_INSTANCE_CLASS = "db.t3.micro"
+# The lab sheet's classes ("db.t3.medium or smaller", Graviton too) and default (sheets.py).
+ALLOWED_DB_INSTANCE_CLASSES = sheets.RDS_MYSQL.allowed_instance_classes
+DEFAULT_DB_INSTANCE_CLASS = sheets.RDS_MYSQL.default_instance_class
 # A public database is opened to one address or a small office range, never wider.
 WIDEST_PUBLIC_PREFIX = 24
 EXPIRY_HOURS_RANGE = range(1, 169)
 
 # Names two labs agree on: LabDynamoDbUsers creates the table, LabBackup backs it up. Neither
 # stack references the other, so each deploys and destroys on its own.
-USERS_TABLE = "Users"
+USERS_TABLE = sheets.DYNAMODB_USERS.table
 BACKUP_LAB_ID = "LabBackup"
 BACKUP_TAG_KEY = "course-backup"
 

@@ -9,6 +9,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from course import sheets
 from course.config import LabSettings
 from lab_constructs import LabBackupVault, LabKey, acknowledge
 from stacks.lab_stack import LabStack
@@ -20,8 +21,9 @@ SELECTION_NAME = "UsersTable"
 TOPIC_NAME = "LabBackupNotifications"
 # "Daily": 05:00 UTC, the console's default start time. No start or completion window is set,
 # so AWS Backup uses its defaults, as the lab sheet asks.
-DAILY = events.Schedule.cron(minute="0", hour="5")
-RETENTION = Duration.days(7)
+SHEET = sheets.BACKUP
+DAILY = events.Schedule.cron(minute="0", hour=str(SHEET.daily_at_hour_utc))
+RETENTION = Duration.days(SHEET.retention_days)
 # Beyond the sheet (its best practice): tell someone when a backup job does not succeed.
 FAILED_JOB_STATES = ("FAILED", "ABORTED", "EXPIRED")
 BACKUP_SERVICE = "backup.amazonaws.com"
@@ -30,9 +32,7 @@ BACKUP_SERVICE = "backup.amazonaws.com"
 class BackupStack(LabStack):
     """An encrypted vault, a daily plan with 7-day retention on Users, failure notifications."""
 
-    lab_id = "LabBackup"
-    title = "Backup a DynamoDB Table"
-    folder = "backup"
+    lab = sheets.lab("LabBackup")
 
     def __init__(self, scope: Construct, *, settings: LabSettings) -> None:
         super().__init__(scope, settings=settings)

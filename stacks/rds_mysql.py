@@ -6,6 +6,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_rds as rds
 from constructs import Construct
 
+from course import sheets
 from course.config import LabSettings
 from lab_constructs import LabKey, LabMysql, LabVpc
 from lab_constructs.database import MYSQL_PORT
@@ -26,8 +27,8 @@ ENGINE_VERSION = rds.MysqlEngineVersion.of("8.4", "8.4")
 INSTANCE_IDENTIFIER = "lab-rds-mysql"
 REPLICA_IDENTIFIER = "lab-rds-mysql-replica"
 MASTER_USERNAME = "admin"
-ALLOCATED_STORAGE_GIB = 20
-MAX_ALLOCATED_STORAGE_GIB = 50
+ALLOCATED_STORAGE_GIB = sheets.RDS_MYSQL.allocated_storage_gb
+MAX_ALLOCATED_STORAGE_GIB = sheets.RDS_MYSQL.max_storage_gb
 # A read replica needs automated backups on its source; one day is the least.
 BACKUP_RETENTION = Duration.days(1)
 LOG_EXPORTS = ("error", "slowquery")
@@ -45,9 +46,7 @@ CREDENTIAL_VARIABLES = "AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKE
 class RdsMysqlStack(LabStack):
     """RDS for MySQL 8.4, Multi-AZ, encrypted, TLS-only, with an IAM-authenticated user."""
 
-    lab_id = "LabRdsMysql"
-    title = "Hands-On - RDS"
-    folder = "rds_mysql"
+    lab = sheets.lab("LabRdsMysql")
 
     def __init__(self, scope: Construct, *, settings: LabSettings) -> None:
         super().__init__(scope, settings=settings)

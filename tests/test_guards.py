@@ -10,7 +10,6 @@ from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from course.synthesized import directory_bytes, upload_bytes
 from stacks import LABS
-from stacks.lab_stack import COURSE_TAG, MANAGED_BY_TAG
 from tests.conftest import PARTICIPANT
 from tests.synth import synthesize
 
@@ -130,9 +129,9 @@ def _tags(resource: dict) -> dict[str, str]:
 @pytest.mark.parametrize("lab_id", LAB_IDS)
 def test_every_taggable_resource_carries_the_course_tags(participant_synth, lab_id):
     expected = {
-        "course": COURSE_TAG,
+        "course": "storage-and-data",
         "lab": lab_id,
-        "managed-by": MANAGED_BY_TAG,
+        "managed-by": "course-labs-cdk",
         "participant": PARTICIPANT,
     }
     untagged = {

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 from labcheck.core import Status
-from labcheck.dynamodb_users import LAB, SEED_ITEM
+from labcheck.dynamodb_users import LAB
 from tests.test_labcheck import (
     LabChecks,
     assert_all_met,
@@ -15,7 +13,7 @@ from tests.test_labcheck import (
 
 TABLE = "ana-Users"
 INDEX = "name-index"
-EMAIL = json.loads(SEED_ITEM.read_text())["email"]["S"]
+EMAIL = "john.doe@example.com"
 JOHN_DOE = {
     "email": {"S": EMAIL},
     "name": {"S": "John Doe"},
