@@ -29,8 +29,6 @@ EXPIRY_HOURS_RANGE = range(1, 169)
 # Names two labs agree on: LabDynamoDbUsers creates the table, LabBackup backs it up. Neither
 # stack references the other, so each deploys and destroys on its own.
 USERS_TABLE = sheets.DYNAMODB_USERS.table
-BACKUP_LAB_ID = "LabBackup"
-BACKUP_TAG_KEY = "course-backup"
 
 
 class ContextError(ValueError):
@@ -76,11 +74,6 @@ class LabSettings:
     def users_table_name(self) -> str:
         """The participant's `Users` table (LabDynamoDbUsers), backed up by LabBackup."""
         return self.physical_name(USERS_TABLE)
-
-    @property
-    def backup_tag(self) -> tuple[str, str]:
-        """The tag that marks a resource for this participant's LabBackup plan."""
-        return BACKUP_TAG_KEY, self.stack_name(BACKUP_LAB_ID)
 
 
 def _unset(value: Any) -> bool:

@@ -2,7 +2,6 @@
 
 import json
 
-from aws_cdk import Tags
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
@@ -31,9 +30,6 @@ class DynamoDbUsersStack(LabStack):
         self.table = LabTable(
             self, "Users", table_name=settings.users_table_name, partition_key=PARTITION_KEY
         ).table
-        # The tag marks the table for LabBackup; no export ties the two stacks together.
-        backup_tag_key, backup_tag_value = settings.backup_tag
-        Tags.of(self.table).add(backup_tag_key, backup_tag_value)
 
         # Table lab, step 2: create the item John Doe (the same JSON as the guide's put-item).
         john_doe = LabTableItem(
