@@ -5,9 +5,16 @@ Prints min/median/max wall-clock seconds of several runs of:
 - `make synth`: every lab, with cdk-nag and CDK's validation on;
 - test suite: `pytest -n auto` as `make test` runs it first (all but the deploy rehearsal);
 - rehearsal: `pytest -m rehearsal` (moto server, bootstrap, deploys), without a target;
+<<<<<<< HEAD
 and each median's ratio to the floor's. Targets: synth <= 1.5x (#18), suite <= 6x (#10).
 After `make synth`: the bytes each lab's first deploy uploads to the CDK assets bucket (goal
 <= 200 KB per lab, #18) and the size of cdk.out for all labs (goal < 1 MB).
+=======
+- class-up / class-down N: `python -m course.classroom up|down --lab LabS3Lifecycle` for 1, 3
+  and 10 participants against a local moto server (one synth for the class, then one deploy or
+  destroy per participant), one at a time: moto mixes up concurrent change sets;
+and each median's ratio to the floor's. Targets (issue #10): synth <= 2x, suite <= 6x.
+>>>>>>> main
 Then the class report of 30 participants against one labcheck each (bench/class_report.py).
 """
 
@@ -17,11 +24,15 @@ import argparse
 import json
 import os
 import platform
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import class_report  # bench/, next to this script
@@ -34,9 +45,16 @@ PY = ROOT / ".venv" / "bin" / "python"
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
 PYTEST = [str(PY), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
 PARALLEL = ["-n", "auto", "--dist", "loadfile"]  # as `make test` runs it
+<<<<<<< HEAD
 TARGETS = {"make synth": 1.5, "test suite": 6.0}
 MAX_UPLOAD_KB = 200
 MAX_CDK_OUT_KB = 1024
+=======
+TARGETS = {"make synth": 2.0, "test suite": 6.0}
+CLASS_LAB = "LabS3Lifecycle"
+CLASS_SIZES = (1, 3, 10)
+CLASS_NAMES = [f"class-{verb} {n}" for n in CLASS_SIZES for verb in ("up", "down")]
+>>>>>>> main
 EMPTY_APP = """\
 import aws_cdk as cdk
 
@@ -65,6 +83,61 @@ def _commands(floor: Path) -> dict[str, tuple[list[str], Path]]:
 CLASS_REPORT = "class report"
 
 
+@contextmanager
+def _moto(env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """A bootstrapped moto server on a free port; yields the environment that points at it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [str(PY), "-m", "moto.server", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://localhost:{port}"  # not 127.0.0.1: see tests/test_rehearsal.py
+    moto_env = {k: v for k, v in env.items() if not k.startswith(("AWS_", "CDK_"))}
+    moto_env.update(
+        AWS_ENDPOINT_URL=url,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_REGION="us-east-1",
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        CDK_DISABLE_CLI_TELEMETRY="true",
+        CDK_DISABLE_VERSION_CHECK="1",
+    )
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        _time([str(CDK), "bootstrap", "aws://123456789012/us-east-1"], ROOT, moto_env)
+        yield moto_env
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _class_times(runs: int, env: dict[str, str]) -> dict[str, list[float]]:
+    """class-up then class-down of CLASS_LAB for each class size, `runs` times each."""
+    times: dict[str, list[float]] = {name: [] for name in CLASS_NAMES}
+    work_dir = tempfile.mkdtemp(prefix="bench-class.")
+    with _moto(env) as moto_env:
+        for size in CLASS_SIZES:
+            names = " ".join(f"p{i}" for i in range(1, size + 1))
+            for _ in range(runs):
+                for verb in ("up", "down"):
+                    command = [
+                        str(PY), "-m", "course.classroom", verb, "--lab", CLASS_LAB,
+                        "--participants", names, "--concurrency", "1", "--work-dir", work_dir,
+                    ]  # fmt: skip
+                    times[f"class-{verb} {size}"].append(_time(command, ROOT, moto_env))
+    return times
+
+
 def _time(command: list[str], cwd: Path, env: dict[str, str]) -> float:
     start = time.perf_counter()
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
@@ -90,7 +163,8 @@ def main() -> None:
     parser.add_argument(
         "--only",
         nargs="*",
-        help=f"measure only these (floor is always measured, unless only {CLASS_REPORT!r})",
+        help=f"measure only these (floor is always measured, unless only {CLASS_REPORT!r}),"
+        " e.g. 'class-up 3'",
     )
     parser.add_argument("--html", type=Path, help="write the 30-participant class report here")
     args = parser.parse_args()
@@ -102,7 +176,11 @@ def main() -> None:
         "CDK_DISABLE_CLI_TELEMETRY": "true",
     }
     commands = _commands(_floor_dir())
-    names = ["floor", *(n for n in commands if n != "floor" and (not args.only or n in args.only))]
+    known = [*commands, *CLASS_NAMES]
+    names = ["floor", *(n for n in known if n != "floor" and (not args.only or n in args.only))]
+    class_times = {}
+    if any(name in CLASS_NAMES for name in names):
+        class_times = _class_times(args.runs, env)
     if args.only and set(args.only) <= {CLASS_REPORT}:
         names = []
     print(
@@ -112,8 +190,11 @@ def main() -> None:
         print(f"{'':<12} {'min':>7} {'median':>7} {'max':>7} {'x floor':>8}  target")
     floor = None
     for name in names:
-        command, cwd = commands[name]
-        times = [_time(command, cwd, env) for _ in range(args.runs)]
+        if name in class_times:
+            times = class_times[name]
+        else:
+            command, cwd = commands[name]
+            times = [_time(command, cwd, env) for _ in range(args.runs)]
         median = statistics.median(times)
         floor = floor or median
         ratio = median / floor

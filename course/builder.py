@@ -2,27 +2,52 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
+from constructs import Construct
 
-from course.config import LabSettings
+from course.config import LabSettings, Selection, check_keys
 from stacks import LABS
 from stacks.course_watch import CourseWatchStack
 
+CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
+
 
 def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = None) -> App:
-    """Return an app holding every lab; raises `ContextError` on a bad `-c` value.
+    """Return an app holding every lab; raises `ContextError` on a bad `-c` key or value.
 
+    `-c lab=<LabId>` builds that lab only; with `-c participants=ana,ben` it builds that lab
+    once per participant (a class in one cloud assembly, see course/classroom.py), each under
+    a construct named after the participant: `ana/LabS3Lifecycle`, stack `ana-LabS3Lifecycle`.
     `context` and `outdir` are for tests; the CDK CLI passes both through the environment.
     """
     app = App(context=dict(context) if context is not None else None, outdir=outdir)
-    settings = LabSettings.from_context(app.node.try_get_context)
-    for lab in LABS:
-        lab(app, settings=settings)
-    if not settings.participant:  # one per account and region, the trainer's, not a lab
+    check_keys(app.node.get_all_context(), _cdk_json_keys())
+    get = app.node.try_get_context
+    settings = LabSettings.from_context(get)
+    selection = Selection.from_context(get, [lab.lab_id for lab in LABS])
+    labs = [lab for lab in LABS if selection.lab in (None, lab.lab_id)]
+    if selection.participants:
+        for name in selection.participants:
+            scope = Construct(app, name)
+            for lab in labs:
+                lab(scope, settings=dataclasses.replace(settings, participant=name))
+    else:
+        for lab in labs:
+            lab(app, settings=settings)
+    if not settings.participant and selection == Selection():  # the trainer's app, not a class
+        # One per account and region, the trainer's watcher of failed teardowns, not a lab.
         CourseWatchStack(app, settings=settings, lab_ids=tuple(lab.lab_id for lab in LABS))
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
+
+
+def _cdk_json_keys() -> list[str]:
+    """The keys cdk.json sets: the CLI passes them to every synth."""
+    return list(json.loads(CDK_JSON.read_text()).get("context", {}))

@@ -6,26 +6,47 @@
 
 (`make class-up|class-down|class-status LAB=... PARTICIPANTS="..."` call these.)
 
-`up`/`down` run one `cdk deploy`/`cdk destroy` per participant, at most `--concurrency` at a
-time, each with its own output directory `cdk.out.<participant>` so that parallel runs do not
-overwrite each other's cloud assembly, and its output in `cdk.out.<participant>.log`. A failure
-for one participant does not stop the others; every participant gets one line, then a summary,
-and the exit code is 0 only if all succeeded. Every name is validated before anything runs.
+`up`/`down` validate every name first, then synthesize the class once (`cdk synth -c lab=<LabId>
+-c participants=ana,ben,cem` into `cdk.out.class-<LabId>`: one stack per participant), then run
+one `cdk deploy`/`cdk destroy --app cdk.out.class-<LabId> <participant>/<LabId>` per participant
+from that cloud assembly, at most `--concurrency` at a time; each run's output goes to
+`cdk.out.<participant>.log`. A failure for one participant does not stop the others.
+
+Success is the stack's state, not the CLI's exit code: after each run the stack is read back
+(CloudFormation DescribeStacks). Only CREATE_COMPLETE / UPDATE_COMPLETE counts as deployed, only
+a stack that is gone (or DELETE_COMPLETE) as destroyed; any other state is a failure, reported
+with its status and reason. Exit code: 0 all done, 1 some failed, 2 bad input, 130 interrupted.
+
+Ctrl-C. The CDK runs are started in sessions of their own, so the terminal's Ctrl-C reaches only
+this runner. The first Ctrl-C starts nothing new and lets the running deploys and destroys
+finish: killing the CDK CLI mid-deploy does not stop CloudFormation, it only leaves the stack
+in progress with nobody watching (and a deploy cut short can be a billable database nobody
+tracks), whereas a finished run has a known state. Then the summary says who is done, who
+failed and who was never started. A second Ctrl-C stops the running CDK processes at once
+(SIGTERM to their process groups, SIGKILL after a few seconds) and names the stacks that may be
+left in progress: run `make class-status` to see where they stand. A synth is stopped by the
+first Ctrl-C: it only writes a local folder.
 
 `status` only reads (CloudFormation DescribeStacks): which lab stacks exist for whom, with the
 time each deletes itself where `-c expires_in_hours` was set.
+
+Every command uses and prints the region the CDK CLI deploys into (course/region.py) and passes
+it to the CDK CLI, so the runs, the state checks and `status` look at the same region.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
+import signal
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import suppress
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,18 +54,24 @@ from typing import Any, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from course.config import ContextError, LabSettings
+from course.config import LAB_IDS, ContextError, LabSettings
+from course.region import Region, resolve_region
 
 ROOT = Path(__file__).resolve().parent.parent
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
 DEFAULT_CONCURRENCY = 4
 MAX_CONCURRENCY = 10  # CloudFormation and the account's API rate limits, not the laptop
 EXPIRES_AT_OUTPUT = "ExpiresAt"
-EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
+STOP_GRACE_SECONDS = 5  # after a second Ctrl-C: SIGTERM, then SIGKILL what is still running
 
 # A command runner runs `command`, writes its whole output to `log` and returns the exit code.
-# Tests pass a fake one; the real one runs the CDK CLI.
+# Tests pass a fake one; the real one (`CdkRunner`) runs the CDK CLI. A runner may have a
+# `stop()` that ends every running command at once (the second Ctrl-C).
 CommandRunner = Callable[[Sequence[str], Path], int]
+
+DEPLOYED = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE"})
+GONE = frozenset({None, "DELETE_COMPLETE"})  # None: CloudFormation knows no such stack
 
 
 class InvalidClass(ValueError):
@@ -59,12 +86,24 @@ class Action:
     verb: str  # for the report: "deployed" / "destroyed"
     cdk_command: str
     cdk_flags: tuple[str, ...]  # nobody is there to answer a prompt
+    done_states: frozenset[str | None]  # the stack states that mean success
 
 
 ACTIONS = {
-    "up": Action("up", "deployed", "deploy", ("--require-approval", "never")),
-    "down": Action("down", "destroyed", "destroy", ("--force",)),
+    "up": Action("up", "deployed", "deploy", ("--require-approval", "never"), DEPLOYED),
+    "down": Action("down", "destroyed", "destroy", ("--force",), GONE),
 }
+
+# How a participant's run ended.
+DONE, FAILED, INTERRUPTED, NOT_STARTED = "done", "failed", "interrupted", "never started"
+
+
+@dataclass(frozen=True)
+class StackState:
+    """A stack as CloudFormation reports it after a run: None is no stack at all."""
+
+    status: str | None
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,20 +112,28 @@ class Result:
 
     participant: str
     stack_name: str
-    exit_code: int
-    seconds: float
-    log: Path
+    outcome: str
+    exit_code: int | None = None
+    seconds: float = 0.0
+    log: Path | None = None
+    state: StackState | None = None
 
     @property
     def ok(self) -> bool:
-        return self.exit_code == 0
+        return self.outcome == DONE
+
+
+@dataclass(frozen=True)
+class ClassRun:
+    """Every participant's result, in the participants' order, and whether Ctrl-C ended it."""
+
+    results: list[Result]
+    interrupted: bool
 
 
 def lab_ids() -> list[str]:
-    """The labs in course order (imports the CDK app's stacks)."""
-    from stacks import LABS
-
-    return [lab.lab_id for lab in LABS]
+    """The labs in course order (without importing aws-cdk-lib: see `course.config.LAB_IDS`)."""
+    return list(LAB_IDS)
 
 
 def validate(
@@ -123,22 +170,172 @@ def validate(
     return settings
 
 
-def cdk_command(action: Action, lab_id: str, settings: LabSettings) -> list[str]:
-    """The CDK CLI call for one participant, with its own output directory."""
-    command = [str(CDK), action.cdk_command, lab_id, "-c", f"participant={settings.participant}"]
-    if settings.expires_in_hours is not None and action.name == "up":
-        command += ["-c", f"expires_in_hours={settings.expires_in_hours}"]
-    return [*command, "--output", f"cdk.out.{settings.participant}", *action.cdk_flags]
+def assembly_dir(lab_id: str, work_dir: Path) -> Path:
+    """Where the class's cloud assembly goes: one folder per lab, so two classes never mix."""
+    return work_dir / f"cdk.out.class-{lab_id}"
 
 
-def run_cdk(command: Sequence[str], log: Path) -> int:
-    """The real runner: the CDK CLI in the project folder, all output into `log`."""
-    with log.open("w") as out:
-        out.write("$ " + " ".join(command) + "\n")
-        out.flush()
-        return subprocess.run(
-            command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT
-        ).returncode
+def synth_command(
+    action: Action, lab_id: str, settings: Sequence[LabSettings], outdir: Path
+) -> list[str]:
+    """One `cdk synth` for the whole class: every participant's stack of the lab."""
+    names = ",".join(s.participant or "" for s in settings)
+    command = [str(CDK), "synth", "--quiet", "-c", f"lab={lab_id}", "-c", f"participants={names}"]
+    expires = settings[0].expires_in_hours if settings else None
+    if expires is not None and action.name == "up":
+        command += ["-c", f"expires_in_hours={expires}"]
+    return [*command, "--output", str(outdir)]
+
+
+def cdk_command(action: Action, lab_id: str, settings: LabSettings, assembly: Path) -> list[str]:
+    """The CDK CLI call for one participant, from the class's assembly (no synth of its own)."""
+    stack = f"{settings.participant}/{lab_id}"  # the construct path course/builder.py gives it
+    return [str(CDK), action.cdk_command, "--app", str(assembly), stack, *action.cdk_flags]
+
+
+class CdkRunner:
+    """The real runner: the CDK CLI in the project folder, all output into the log.
+
+    Each command runs in a session (and process group) of its own, so the terminal's Ctrl-C
+    does not reach it; `stop()` ends them all at once.
+    """
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        self.env = env
+        self._running: set[subprocess.Popen] = set()
+        # Re-entrant: `stop()` runs in the SIGINT handler, on the main thread, which may hold
+        # the lock at that moment (it runs the synth itself).
+        self._lock = threading.RLock()
+        self._stopped = False
+
+    def __call__(self, command: Sequence[str], log: Path) -> int:
+        with log.open("w") as out:
+            out.write("$ " + " ".join(command) + "\n")
+            out.flush()
+            with self._lock:
+                if self._stopped:
+                    out.write("not started: the class run was stopped\n")
+                    return EXIT_INTERRUPTED
+                process = subprocess.Popen(
+                    command,
+                    cwd=ROOT,
+                    env=self.env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+                self._running.add(process)
+            try:
+                return process.wait()
+            finally:
+                with self._lock:
+                    self._running.discard(process)
+
+    def stop(self) -> None:
+        """SIGTERM to every running command's process group; SIGKILL a few seconds later."""
+        with self._lock:
+            self._stopped = True
+            running = list(self._running)
+        self._signal(running, signal.SIGTERM)
+        timer = threading.Timer(STOP_GRACE_SECONDS, self._signal, (running, signal.SIGKILL))
+        timer.daemon = True
+        timer.start()
+
+    @staticmethod
+    def _signal(processes: Sequence[subprocess.Popen], signum: int) -> None:
+        for process in processes:
+            if process.poll() is None:
+                with suppress(ProcessLookupError, PermissionError):
+                    os.killpg(process.pid, signum)
+
+
+class Interrupts:
+    """Counts Ctrl-C (SIGINT) during a class run instead of raising KeyboardInterrupt."""
+
+    def __init__(self, runner: CommandRunner, err: TextIO) -> None:
+        self.runner, self.err = runner, err
+        self.count = 0
+        self.running: dict[str, None] = {}  # the participants whose run has started, in order
+        self.synthesizing = False
+        self.lock = threading.RLock()  # re-entrant: a second Ctrl-C may land inside `handle`
+
+    @property
+    def stopping(self) -> bool:
+        return self.count > 0
+
+    @property
+    def stopped_now(self) -> bool:
+        return self.count > 1
+
+    def start(self, participant: str) -> bool:
+        """Mark a run as started, unless Ctrl-C came first."""
+        with self.lock:
+            if self.stopping:
+                return False
+            self.running[participant] = None
+            return True
+
+    def finish(self, participant: str) -> None:
+        with self.lock:
+            self.running.pop(participant, None)
+
+    def handle(self, _signum: int, _frame: Any) -> None:
+        with self.lock:
+            self.count += 1
+            running = list(self.running)
+        if self.count == 1 and not self.synthesizing:
+            print(
+                f"\nCtrl-C: starting nothing new; waiting for the {len(running)} running to "
+                f"finish ({' '.join(running) or 'none'}). Ctrl-C again stops them at once, "
+                "which may leave their stacks in progress.",
+                file=self.err,
+                flush=True,
+            )
+            return
+        what = "the synth" if self.synthesizing else "the running CDK commands"
+        print(f"\nCtrl-C: stopping {what} now.", file=self.err, flush=True)
+        stop = getattr(self.runner, "stop", None)
+        if stop is not None:
+            stop()
+
+    @contextmanager
+    def installed(self):
+        """Handle SIGINT while the class runs (main thread only: Python's rule for signals)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        previous = signal.signal(signal.SIGINT, self.handle)
+        try:
+            yield self
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+def stack_state(client: Any, stack_name: str) -> StackState:
+    """The stack's status and, if it is not a success, why (status reason or a failed event)."""
+    try:
+        stacks = client.describe_stacks(StackName=stack_name)["Stacks"]
+    except ClientError as error:
+        if "does not exist" in str(error):
+            return StackState(None)
+        raise
+    stack = stacks[0]
+    status = stack["StackStatus"]
+    reason = stack.get("StackStatusReason", "")
+    if status not in DEPLOYED | GONE and not reason:
+        reason = _latest_failure(client, stack_name)
+    return StackState(status, reason)
+
+
+def _latest_failure(client: Any, stack_name: str) -> str:
+    """The reason of the newest failed resource event (events come newest first)."""
+    with suppress(BotoCoreError, ClientError):
+        for event in client.describe_stack_events(StackName=stack_name)["StackEvents"]:
+            if event.get("ResourceStatus", "").endswith("_FAILED"):
+                reason = event.get("ResourceStatusReason", "")
+                return f"{event.get('LogicalResourceId', '')}: {reason}".strip(": ")
+    return ""
 
 
 def _duration(seconds: float) -> str:
@@ -146,10 +343,10 @@ def _duration(seconds: float) -> str:
     return f"{minutes}m{secs:02d}s"
 
 
-def _last_line(log: Path) -> str:
+def _last_line(log: Path | None) -> str:
     try:
         lines = [line.strip() for line in log.read_text(errors="replace").splitlines()]
-    except OSError:
+    except (OSError, AttributeError):
         return ""
     return next((line for line in reversed(lines) if line), "")
 
@@ -157,13 +354,23 @@ def _last_line(log: Path) -> str:
 def report_line(action: Action, result: Result) -> str:
     """One line for one participant."""
     head = f"{result.participant:<20} {result.stack_name:<40}"
+    state = result.state
     if result.ok:
-        return f"ok      {head} {action.verb} in {_duration(result.seconds)}"
+        status = state.status if state and state.status else "gone"
+        return f"ok      {head} {action.verb} in {_duration(result.seconds)} ({status})"
+    if result.outcome == NOT_STARTED:
+        return f"-       {head} never started"
+    log_name = result.log.name if result.log else "the log"
+    run = f"exit {result.exit_code} after {_duration(result.seconds)}, see {log_name}"
+    if result.outcome == INTERRUPTED:
+        status = f"stack {state.status}, " if state and state.status else ""
+        return f"STOPPED {head} interrupted ({status}{run}): it may be left in progress"
+    if state is not None and state.status not in action.done_states:
+        what = f"stack {state.status or 'does not exist'}"
+        what += f": {state.reason}" if state.reason else ""
+        return f"FAILED  {head} {what} ({run})"
     detail = _last_line(result.log)
-    return (
-        f"FAILED  {head} exit {result.exit_code} after {_duration(result.seconds)}, "
-        f"see {result.log.name}" + (f": {detail}" if detail else "")
-    )
+    return f"FAILED  {head} {run}" + (f": {detail}" if detail else "")
 
 
 def run_class(
@@ -171,53 +378,114 @@ def run_class(
     lab_id: str,
     settings: Sequence[LabSettings],
     *,
-    runner: CommandRunner = run_cdk,
+    client: Any,
+    runner: CommandRunner,
     concurrency: int = DEFAULT_CONCURRENCY,
     out: TextIO | None = None,
-    log_dir: Path = ROOT,
-) -> list[Result]:
-    """Run `action` for every participant, `concurrency` at a time; results in input order.
+    err: TextIO | None = None,
+    work_dir: Path = ROOT,
+) -> ClassRun:
+    """Synthesize the class once, then run `action` for every participant, `concurrency` at a
+    time; results in the participants' order, each line printed when its run ends.
 
-    Runs start in the participants' order; each line is printed when its run ends.
+    `client` reads the stacks' states (CloudFormation); Ctrl-C is handled as the module says.
     """
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise InvalidClass(f"concurrency must be 1 to {MAX_CONCURRENCY}, got {concurrency}")
-    out = out or sys.stdout
+    out, err = out or sys.stdout, err or sys.stderr
     print_lock = threading.Lock()
+    interrupts = Interrupts(runner, err)
+    assembly = assembly_dir(lab_id, work_dir)
+
+    def never_started() -> list[Result]:
+        return [Result(s.participant or "", s.stack_name(lab_id), NOT_STARTED) for s in settings]
 
     def one(participant: LabSettings) -> Result:
-        log = log_dir / f"cdk.out.{participant.participant}.log"
-        started = time.monotonic()
-        try:
-            exit_code = runner(cdk_command(action, lab_id, participant), log)
-        except Exception as error:  # a runner that cannot start is one failure, not all
-            with suppress(OSError):
-                log.write_text(f"could not run the CDK CLI: {error}\n")
-            exit_code = -1
-        result = Result(
-            participant.participant or "",
-            participant.stack_name(lab_id),
-            exit_code,
-            time.monotonic() - started,
-            log,
-        )
+        name, stack_name = participant.participant or "", participant.stack_name(lab_id)
+        if not interrupts.start(name):
+            result = Result(name, stack_name, NOT_STARTED)
+        else:
+            try:
+                result = _run_one(action, lab_id, participant, assembly, client, runner, work_dir)
+            finally:
+                interrupts.finish(name)
+            if interrupts.stopped_now and not result.ok:
+                result = dataclasses.replace(result, outcome=INTERRUPTED)
         with print_lock:
             print(report_line(action, result), file=out, flush=True)
         return result
 
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="class") as pool:
-        futures = {pool.submit(one, s): i for i, s in enumerate(settings)}
-        results: list[Result | None] = [None] * len(futures)
-        for future in as_completed(futures):
-            results[futures[future]] = future.result()
-    return [r for r in results if r is not None]
+    with interrupts.installed():
+        interrupts.synthesizing = True
+        synth_log = work_dir / f"{assembly.name}.log"
+        print(f"synth: {len(settings)} stacks of {lab_id} into {assembly.name}/", file=out)
+        started = time.monotonic()
+        synth_exit = _run(runner, synth_command(action, lab_id, settings, assembly), synth_log)
+        interrupts.synthesizing = False
+        if interrupts.stopping:
+            return ClassRun(never_started(), interrupted=True)
+        if synth_exit != 0:
+            detail = _last_line(synth_log)
+            print(
+                f"FAILED  synth exit {synth_exit}, see {synth_log.name}"
+                + (f": {detail}" if detail else ""),
+                file=out,
+            )
+            return ClassRun(never_started(), interrupted=False)
+        print(f"synth: done in {_duration(time.monotonic() - started)}", file=out, flush=True)
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="class") as pool:
+            results = list(pool.map(one, settings))
+    return ClassRun(results, interrupted=interrupts.stopping)
+
+
+def _run(runner: CommandRunner, command: Sequence[str], log: Path) -> int:
+    """Run one command; a runner that cannot start counts as exit -1, with the reason logged."""
+    try:
+        return runner(command, log)
+    except Exception as error:  # a runner that cannot start is one failure, not all
+        with suppress(OSError):
+            log.write_text(f"could not run the CDK CLI: {error}\n")
+        return -1
+
+
+def _run_one(
+    action: Action,
+    lab_id: str,
+    participant: LabSettings,
+    assembly: Path,
+    client: Any,
+    runner: CommandRunner,
+    work_dir: Path,
+) -> Result:
+    """One participant's run, then the stack's state as CloudFormation reports it."""
+    name, stack_name = participant.participant or "", participant.stack_name(lab_id)
+    log = work_dir / f"cdk.out.{name}.log"
+    started = time.monotonic()
+    exit_code = _run(runner, cdk_command(action, lab_id, participant, assembly), log)
+    try:
+        state = stack_state(client, stack_name)
+    except (BotoCoreError, ClientError) as error:
+        state = StackState("UNKNOWN", f"could not read the stack: {error}")
+    ok = exit_code == 0 and state.status in action.done_states
+    return Result(
+        name, stack_name, DONE if ok else FAILED, exit_code, time.monotonic() - started, log, state
+    )
 
 
 def summary(action: Action, lab_id: str, results: Sequence[Result]) -> str:
-    """The last line: how many succeeded and who failed."""
-    failed = [r.participant for r in results if not r.ok]
-    line = f"{lab_id} {action.verb} for {len(results) - len(failed)} of {len(results)}"
-    return line + (f"; FAILED: {' '.join(failed)}" if failed else ": all done")
+    """The last line: how many succeeded, who failed, who was interrupted or never started."""
+    done = sum(r.ok for r in results)
+    line = f"{lab_id} {action.verb} for {done} of {len(results)}"
+    groups = [
+        (label, [r.participant for r in results if r.outcome == outcome])
+        for label, outcome in (
+            ("FAILED", FAILED),
+            ("interrupted", INTERRUPTED),
+            ("never started", NOT_STARTED),
+        )
+    ]
+    parts = [f"{label}: {' '.join(names)}" for label, names in groups if names]
+    return line + ("; " + "; ".join(parts) if parts else ": all done")
 
 
 # --- status ----------------------------------------------------------------------------------
@@ -294,10 +562,14 @@ def _hours_minutes(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m"
 
 
-def _client():  # the real AWS client; tests pass a moto one
+def _session(region: Region):  # the real AWS session; tests pass moto clients
     import boto3
 
-    return boto3.client("cloudformation")
+    return boto3.Session(region_name=region.name)
+
+
+def _client(region: Region):
+    return _session(region).client("cloudformation")
 
 
 # --- command line ----------------------------------------------------------------------------
@@ -319,30 +591,36 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--expires-in-hours", default=None, help="up only: each stack deletes itself after N h"
     )
+    parser.add_argument(
+        "--work-dir",
+        default=str(ROOT),
+        help="where the class's cloud assembly and the logs go (default: the project folder)",
+    )
     return parser
 
 
 def main(
     argv: Sequence[str] | None = None,
     *,
-    runner: CommandRunner = run_cdk,
+    runner: CommandRunner | None = None,
     client: Any = None,
-    log_dir: Path = ROOT,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> int:
-    """Run one class-wide command; returns the exit code (0 all ok, 1 some failed, 2 bad input).
+    """Run one class-wide command; returns the exit code (`EXIT_*`).
 
-    `runner`, `client`, `log_dir` and `now` are for tests (a fake CDK, a moto client).
+    `runner`, `client` and `now` are for tests (a fake CDK, a fake or moto client, a clock).
     """
     args = _parser().parse_args(argv)
     participants = args.participants.split()
     known = lab_ids()
+    region = resolve_region()
     try:
         if args.command == "status":
             validate(args.lab, participants, known, lab_required=False)
             labs = [args.lab] if args.lab else known
+            print(f"region {region}")
             try:
-                found = deployed_labs(client or _client(), participants, labs)
+                found = deployed_labs(client or _client(region), participants, labs)
             except (BotoCoreError, ClientError) as error:
                 print(f"error: cannot list the stacks: {error}", file=sys.stderr)
                 return EXIT_FAILED
@@ -355,18 +633,35 @@ def main(
     except InvalidClass as error:
         print(f"error: nothing was run:\n{error}", file=sys.stderr)
         return EXIT_INVALID
+    work_dir = Path(args.work_dir).resolve()
     print(
-        f"{action.name}: {args.lab} for {len(settings)} participants, "
+        f"{action.name}: {args.lab} for {len(settings)} participants in region {region}, "
         f"{args.concurrency} at a time (logs: cdk.out.<participant>.log)",
         flush=True,
     )
-    results = run_class(
-        action, args.lab, settings, runner=runner, concurrency=args.concurrency, log_dir=log_dir
+    run = run_class(
+        action,
+        args.lab,
+        settings,
+        client=client or _client(region),
+        # The CDK CLI gets the region we print and read the states in, whatever it would pick.
+        runner=runner or CdkRunner({**os.environ, "AWS_REGION": region.name}),
+        concurrency=args.concurrency,
+        work_dir=work_dir,
     )
-    print(summary(action, args.lab, results))
-    if action.name == "down" and runner is run_cdk:  # a real class, not a test's fake CDK
-        warn_leftovers(args.lab, participants)
-    return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
+    print(summary(action, args.lab, run.results))
+    if run.interrupted:
+        class_status = f'make class-status LAB={args.lab} PARTICIPANTS="{args.participants}"'
+        left = [r.stack_name for r in run.results if r.outcome == INTERRUPTED]
+        if left:
+            stacks = " ".join(left)
+            print(f"stopped: these stacks may be left in progress: {stacks}; run {class_status}")
+        else:
+            print(f"interrupted: see where each stack stands with {class_status}")
+        return EXIT_INTERRUPTED
+    if action.name == "down" and runner is None:  # a real class, not a test's fake CDK
+        warn_leftovers(args.lab, participants, _session(region))
+    return EXIT_OK if all(r.ok for r in run.results) else EXIT_FAILED
 
 
 def warn_leftovers(
@@ -392,4 +687,8 @@ def warn_leftovers(
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # outside a class run (validation, status): nothing was started
+        print("\ninterrupted", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)

@@ -7,10 +7,11 @@ that line and exits non-zero, without a stack trace.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields
 from typing import Any
 
 from course import sheets
@@ -25,6 +26,26 @@ DEFAULT_DB_INSTANCE_CLASS = sheets.RDS_MYSQL.default_instance_class
 # A public database is opened to one address or a small office range, never wider.
 WIDEST_PUBLIC_PREFIX = 24
 EXPIRY_HOURS_RANGE = range(1, 169)
+# A class synthesized at once (`-c lab=LabS3Lifecycle -c participants=ana,ben,cem`): the limit
+# keeps one synth on a laptop reasonable and is above any class we run.
+MAX_CLASS_SIZE = 60
+# Longest value an error message repeats (a 5,000-digit number is not one line).
+SHOWN_VALUE_CHARS = 40
+
+# Every `-c` key our code reads is a field of `LabSettings` or of `Selection` (`KNOWN_OPTIONS`,
+# below them). Any other key stops synth, unless the CDK owns it.
+# Context keys of the CDK itself. Feature flags start with `@` (`@aws-cdk/...`); the keys the
+# CLI passes (`aws:cdk:version-reporting`, ...) and the lookups it caches in cdk.context.json
+# (`availability-zones:account=...`) hold a colon; `$dontSaveContext` marks transient values.
+# Two plain keys are written to cdk.context.json by CLI commands (checked in the pinned CLI,
+# node_modules/aws-cdk/lib/index.js: `context.set(...)`): `cdk acknowledge` and
+# `cdk cli-telemetry`.
+CDK_PLAIN_KEYS = ("acknowledged-issue-numbers", "cli-telemetry")
+
+# The labs in course order, by id. The class commands (course/classroom.py) read them here
+# because they must not import aws-cdk-lib: its jsii process would die on the trainer's Ctrl-C.
+# `stacks.LABS` registers the same labs in the same order (tests/test_classroom.py checks).
+LAB_IDS = ("LabS3Lifecycle", "LabS3Website", "LabRdsMysql", "LabDynamoDbUsers", "LabBackup")
 
 # Names two labs agree on: LabDynamoDbUsers creates the table, LabBackup backs it up. Neither
 # stack references the other, so each deploys and destroys on its own.
@@ -35,8 +56,44 @@ class ContextError(ValueError):
     """A context value that the labs cannot use; the message is one line for the user."""
 
     def __init__(self, key: str, value: Any, allowed: str) -> None:
-        super().__init__(f"invalid context {key}={value!r}: {allowed}")
+        super().__init__(f"invalid context {key}={_shown(value)}: {allowed}")
         self.key = key
+
+
+class UnknownOption(ContextError):
+    """A `-c` key that no lab reads and the CDK does not own: most likely a typo."""
+
+    def __init__(self, key: str) -> None:
+        close = difflib.get_close_matches(key, KNOWN_OPTIONS, n=1)
+        hint = (
+            f"did you mean {close[0]}?" if close else "the options are " + ", ".join(KNOWN_OPTIONS)
+        )
+        ValueError.__init__(self, f"unknown context key {_shown(key)}: {hint}")
+        self.key = key
+
+
+def _shown(value: Any) -> str:
+    """`value` as an error message repeats it: quoted, and cut short if long."""
+    text = repr(value)
+    if len(text) <= SHOWN_VALUE_CHARS:
+        return text
+    return f"{text[: SHOWN_VALUE_CHARS - 10]}... ({len(str(value))} characters)"
+
+
+def is_cdk_key(key: str) -> bool:
+    """Whether the CDK owns this context key (feature flag, lookup, CLI setting)."""
+    return key.startswith(("@", "$")) or ":" in key or key in CDK_PLAIN_KEYS
+
+
+def check_keys(keys: Iterable[str], also_known: Iterable[str] = ()) -> None:
+    """Raise `UnknownOption` for the first key that is neither ours, the CDK's nor `also_known`.
+
+    `also_known`: the keys cdk.json sets, which the CLI passes on with every run.
+    """
+    allowed = set(KNOWN_OPTIONS) | set(also_known)
+    for key in keys:
+        if key not in allowed and not is_cdk_key(key):
+            raise UnknownOption(key)
 
 
 @dataclass(frozen=True)
@@ -76,26 +133,97 @@ class LabSettings:
         return self.physical_name(USERS_TABLE)
 
 
+@dataclass(frozen=True)
+class Selection:
+    """Which stacks the app builds: every lab (the default) or one (`-c lab=<LabId>`), and with
+    `-c participants=ana,ben,cem` that lab once per participant, so a class is one synth."""
+
+    lab: str | None = None  # -c lab=<LabId>
+    participants: tuple[str, ...] = ()  # -c participants=ana,ben,cem
+
+    @classmethod
+    def from_context(cls, get: Callable[[str], Any], labs: Sequence[str]) -> Selection:
+        """Read `lab` and `participants`; `labs` are the known lab ids, in course order."""
+        lab = _choice("lab", get("lab"), labs)
+        participants = _participants(get("participants"))
+        if participants and lab is None:
+            raise ContextError(
+                "participants", get("participants"), "a class needs one lab: add -c lab=<LabId>"
+            )
+        if participants and get("participant") is not None:
+            raise ContextError(
+                "participant",
+                get("participant"),
+                "give either participant (one stack) or participants (a class), not both",
+            )
+        return cls(lab, participants)
+
+
+KNOWN_OPTIONS = tuple(field.name for cls in (LabSettings, Selection) for field in fields(cls))
+
+
 def _unset(value: Any) -> bool:
-    return value is None or value == ""
+    return value is None
+
+
+def _empty(key: str, value: Any) -> None:
+    """An empty value is an error, not the default: `-c key=$UNSET_VARIABLE` is a mistake."""
+    if value == "":
+        raise ContextError(key, value, "empty: give a value, or drop the option for the default")
+
+
+PARTICIPANT_FORM = (
+    "use 1-20 lowercase letters, digits or single hyphens, starting with a letter and "
+    "not ending with a hyphen (e.g. ana)"
+)
 
 
 def _participant(value: Any) -> str | None:
     if _unset(value):
         return None
-    if not isinstance(value, str) or not PARTICIPANT_PATTERN.fullmatch(value):
+    if value == "":
         raise ContextError(
             "participant",
             value,
-            "use 1-20 lowercase letters, digits or single hyphens, starting with a letter and "
-            "not ending with a hyphen (e.g. ana)",
+            f"empty (an unset shell variable?): {PARTICIPANT_FORM}, or drop the option for a "
+            "stack of your own",
         )
+    if not isinstance(value, str) or not PARTICIPANT_PATTERN.fullmatch(value):
+        raise ContextError("participant", value, PARTICIPANT_FORM)
+    return value
+
+
+def _participants(value: Any) -> tuple[str, ...]:
+    if _unset(value):
+        return ()
+    allowed = f"names separated by commas, e.g. ana,ben,cem; each name: {PARTICIPANT_FORM}"
+    _empty("participants", value)
+    if not isinstance(value, str):
+        raise ContextError("participants", value, allowed)
+    names = value.split(",")
+    if len(names) > MAX_CLASS_SIZE:
+        raise ContextError("participants", value, f"at most {MAX_CLASS_SIZE} names")
+    for name in names:
+        if not PARTICIPANT_PATTERN.fullmatch(name):
+            raise ContextError("participants", value, f"{_shown(name)} is not a name: {allowed}")
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ContextError("participants", value, "named twice: " + ", ".join(twice))
+    return tuple(names)
+
+
+def _choice(key: str, value: Any, choices: Sequence[str]) -> str | None:
+    if _unset(value):
+        return None
+    if value not in choices:
+        raise ContextError(key, value, "use one of " + ", ".join(choices))
     return value
 
 
 def _db_instance_class(value: Any) -> str:
     if _unset(value):
         return DEFAULT_DB_INSTANCE_CLASS
+    _empty("db_instance_class", value)
     if value not in ALLOWED_DB_INSTANCE_CLASSES:
         raise ContextError(
             "db_instance_class",
@@ -108,6 +236,7 @@ def _db_instance_class(value: Any) -> str:
 def _flag(key: str, value: Any) -> bool:
     if _unset(value):
         return False
+    _empty(key, value)
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.lower() in ("true", "false"):
@@ -118,6 +247,7 @@ def _flag(key: str, value: Any) -> bool:
 def _public_cidr(value: Any) -> str | None:
     if _unset(value):
         return None
+    _empty("db_public_access_cidr", value)
     allowed = (
         f"an IPv4 range from /{WIDEST_PUBLIC_PREFIX} to /32, e.g. 203.0.113.7/32 (your address)"
     )
@@ -137,6 +267,7 @@ def _public_cidr(value: Any) -> str | None:
 def _email(value: Any) -> str | None:
     if _unset(value):
         return None
+    _empty("notify_email", value)
     if not isinstance(value, str) or len(value) > 254 or not EMAIL_PATTERN.fullmatch(value):
         raise ContextError(
             "notify_email", value, "use one e-mail address, e.g. trainer@example.com"
@@ -147,10 +278,13 @@ def _email(value: Any) -> str | None:
 def _expiry_hours(value: Any) -> int | None:
     if _unset(value):
         return None
+    _empty("expires_in_hours", value)
     allowed = (
         f"a whole number of hours from {EXPIRY_HOURS_RANGE.start} to {EXPIRY_HOURS_RANGE.stop - 1}"
     )
-    text = str(value)
-    if isinstance(value, bool) or not text.isdigit() or int(text) not in EXPIRY_HOURS_RANGE:
+    # ASCII digits only, and few of them: str.isdigit() accepts "²", which int() refuses, and
+    # int() refuses more than 4,300 digits. Both would end in a traceback.
+    text = str(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+    if not re.fullmatch(r"[0-9]{1,3}", text) or int(text) not in EXPIRY_HOURS_RANGE:
         raise ContextError("expires_in_hours", value, allowed)
     return int(text)

@@ -56,6 +56,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from course import costs
 from course.classroom import InvalidClass, deployed_labs, validate
 from course.config import LabSettings
+from course.region import resolve_region
 from labcheck.aws import USABLE_STACK_STATES, Aws, HttpGet, explain, http_get
 from labcheck.cli import LABS, OPTIONS, resource_names
 from labcheck.core import Kind, Lab, Result, Status, run
@@ -829,7 +830,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also list what each participant left that no stack owns (class-sweep's reads)",
     )
-    parser.add_argument("--region", help="AWS region (default: your AWS configuration)")
+    parser.add_argument("--region", help="AWS region (default: the CDK's, see course/region.py)")
     parser.add_argument("--profile", help="AWS profile (default: your AWS configuration)")
     return parser
 
@@ -880,12 +881,9 @@ def main(
         html_file = Path(args.html) if args.html else None
         if html_file and not html_file.parent.is_dir():
             raise InvalidClass(f"--html {args.html}: no folder {html_file.parent}")
-        session = session or _session_factory(args.profile, args.region)
-        if not session().region_name:
-            raise InvalidClass(
-                # boto3 reads AWS_DEFAULT_REGION (or the profile's), not AWS_REGION
-                "no AWS region: pass --region (e.g. --region eu-west-1) or set AWS_DEFAULT_REGION"
-            )
+        # The region the CDK deploys into (course/region.py), unless --region says otherwise.
+        region = args.region or resolve_region(args.profile).name
+        session = session or _session_factory(args.profile, region)
     except InvalidClass as error:
         print(f"error: nothing was checked:\n{error}", file=sys.stderr)
         return EXIT_INVALID

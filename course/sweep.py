@@ -39,6 +39,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from course.config import ContextError, LabSettings
+from course.region import resolve_region
 
 GIB = 1024**3
 HOURS_PER_MONTH = 730
@@ -357,7 +358,12 @@ def main(argv: Sequence[str] | None = None, *, account: Account | None = None) -
         print("error: nothing was swept:\n" + "\n".join(problems), file=sys.stderr)
         return 2
     try:
-        account = account or Account()
+        if account is None:
+            import boto3
+
+            region = resolve_region()  # the region the CDK deploys into, as every tool of ours
+            print(f"{args.lab} leftovers in region {region}", flush=True)
+            account = Account(boto3.Session(region_name=region.name))
         found = leftovers(account, args.lab, participants)
         print("\n".join(report(found, participants)))
         if found and args.delete:

@@ -17,6 +17,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from course import sheets
 from course.config import ContextError, LabSettings
+<<<<<<< HEAD
+=======
+from course.region import Region, resolve_region
+from labcheck import backup, dynamodb_users, rds_mysql, s3_lifecycle, s3_website
+>>>>>>> main
 from labcheck.aws import (
     Aws,
     CheckError,
@@ -43,7 +48,10 @@ def parser() -> argparse.ArgumentParser:
     # names the labs and the command (`make check LAB=...`) instead of argparse's usage text.
     parser.add_argument("lab", nargs="?", metavar="LAB", help=f"the lab's id: {', '.join(LABS)}")
     parser.add_argument("--participant", help="whose stack (<participant>-<LabId>)")
-    parser.add_argument("--region", help="AWS region (default: your AWS configuration)")
+    parser.add_argument(
+        "--region",
+        help="AWS region (default: the CDK's: AWS_REGION, AWS_DEFAULT_REGION, the profile's)",
+    )
     parser.add_argument("--profile", help="AWS profile (default: your AWS configuration)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     own = parser.add_argument_group(
@@ -109,16 +117,16 @@ def check(args: argparse.Namespace, get: HttpGet) -> Report:
         participant = LabSettings.from_context({"participant": args.participant}.get).participant
     except ContextError as error:
         raise CheckError(str(error).replace("invalid context ", "invalid ", 1)) from None
-    session = boto3.Session(profile_name=args.profile, region_name=args.region)
-    if not session.region_name:
-        raise CheckError("no AWS region: pass --region (e.g. --region eu-west-1) or set AWS_REGION")
+    # The region the CDK CLI deploys into (course/region.py), not boto3's own choice.
+    region = Region(args.region, "--region") if args.region else resolve_region(args.profile)
+    session = boto3.Session(profile_name=args.profile, region_name=region.name)
     if session.region_name not in _known_regions(session):
         raise CheckError(f"unknown region {session.region_name!r}: use a code like eu-west-1")
     aws = Aws(session, get)
     lab = LABS[args.lab]
     names = resource_names(lab, args, aws, participant)
     results = run(lab.objectives, lab.connect(aws, names, participant))
-    return Report(lab.lab_id, aws.region, names, results)
+    return Report(lab.lab_id, aws.region, names, results, region_source=region.source)
 
 
 def main(argv: Sequence[str] | None = None, *, get: HttpGet = http_get) -> int:

@@ -125,6 +125,7 @@ class Report:
     region: str
     resources: Mapping[str, str | None]
     results: list[Result]
+    region_source: str = ""  # where the region came from, e.g. "AWS_REGION" (course/region.py)
 
     @property
     def judged(self) -> list[Result]:
@@ -145,7 +146,8 @@ class Report:
 
     def text(self) -> str:
         names = ", ".join(f"{key} {value}" for key, value in self.resources.items() if value)
-        lines = [f"{self.lab_id} in {self.region}: {names}"]
+        source = f" (from {self.region_source})" if self.region_source else ""
+        lines = [f"{self.lab_id} in {self.region}{source}: {names}"]
         for result in self.results:
             lines.append(f"{result.status:<4}  {result.description}")
             if result.detail:
@@ -161,6 +163,7 @@ class Report:
             {
                 "lab": self.lab_id,
                 "region": self.region,
+                "region_source": self.region_source,
                 "resources": dict(self.resources),
                 "objectives": [asdict(result) for result in self.results],
                 "met": self.met,

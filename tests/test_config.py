@@ -1,13 +1,23 @@
 """Every `-c` option is validated in course/config.py: one line naming key, value and form."""
 
+import json
 import os
 import subprocess
 import sys
 
 import pytest
 
-from course.config import ContextError, LabSettings
-from tests.synth import ROOT
+from course.config import (
+    ContextError,
+    LabSettings,
+    Selection,
+    UnknownOption,
+    check_keys,
+)
+from tests.synth import CDK_JSON_CONTEXT, ROOT, synthesized
+
+LAB_IDS = ["LabS3Lifecycle", "LabS3Website", "LabRdsMysql", "LabDynamoDbUsers", "LabBackup"]
+FIVE_THOUSAND_DIGITS = "9" * 5000
 
 
 def settings(**context) -> LabSettings:
@@ -110,7 +120,24 @@ def test_expires_in_hours_accepts_one_hour_to_a_week(value, hours):
     assert settings(expires_in_hours=value).expires_in_hours == hours
 
 
-@pytest.mark.parametrize("value", ["0", "169", "1.5", "-1", "two", True])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0",
+        "169",
+        "1.5",
+        "-1",
+        "two",
+        True,
+        "²",
+        "٣",
+        "\uff11",  # a full-width 1
+        " 4",
+        "4\n",
+        "0004",
+        FIVE_THOUSAND_DIGITS,
+    ],
+)
 def test_expires_in_hours_rejects_the_rest(value):
     with pytest.raises(
         ContextError, match=r"expires_in_hours=.*whole number of hours from 1 to 168"
@@ -135,3 +162,216 @@ def test_app_reports_a_bad_value_in_one_line_without_traceback():
         "error: invalid context participant='Bad Name': use 1-20 lowercase letters, digits or "
         "single hyphens, starting with a letter and not ending with a hyphen (e.g. ana)"
     ]
+
+
+def test_a_huge_value_is_shortened_in_the_error():
+    with pytest.raises(ContextError) as error:
+        settings(expires_in_hours=FIVE_THOUSAND_DIGITS)
+    assert len(str(error.value)) < 150
+    assert "(5000 characters)" in str(error.value)
+
+
+def test_an_empty_participant_is_an_error_not_a_stack_without_prefix():
+    """`cdk destroy LabRdsMysql -c participant=$NAME` with NAME unset must not hit the trainer's
+    own stack."""
+    with pytest.raises(ContextError, match=r"participant='': empty \(an unset shell variable\?\)"):
+        settings(participant="")
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "db_instance_class",
+        "read_replica",
+        "db_public_access_cidr",
+        "notify_email",
+        "expires_in_hours",
+    ],
+)
+def test_an_empty_value_is_an_error_not_the_default(key):
+    with pytest.raises(ContextError, match=rf"{key}='': empty: give a value, or drop the option"):
+        settings(**{key: ""})
+
+
+@pytest.mark.parametrize(
+    ("key", "suggestion"),
+    [
+        ("expires_in_hour", "did you mean expires_in_hours?"),
+        ("participnt", "did you mean participant?"),
+        ("read-replica", "did you mean read_replica?"),
+        ("db_class", "did you mean db_instance_class?"),
+        ("xyz", "the options are participant, db_instance_class, read_replica"),
+    ],
+)
+def test_an_unknown_key_is_named_with_the_closest_option(key, suggestion):
+    with pytest.raises(UnknownOption) as error:
+        check_keys(["participant", key])
+    assert str(error.value).startswith(f"unknown context key {key!r}: {suggestion}")
+
+
+# What the pinned CDK CLI passes to the app on every synth (printed by an app that dumps
+# CDK_CONTEXT_JSON's keys under `npx cdk synth`), what it caches in cdk.context.json (lookups,
+# `cdk acknowledge`, `cdk cli-telemetry`), and what aws-cdk-lib reads.
+CDK_OWN_KEYS = [
+    "@aws-cdk/core:failSynthOnValidationErrors",
+    "aws:cdk:bundling-stacks",
+    "aws:cdk:enable-asset-metadata",
+    "aws:cdk:enable-path-metadata",
+    "aws:cdk:version-reporting",
+    "aws:cdk:disable-stack-trace",
+    "availability-zones:account=123456789012:region=us-east-1",
+    "ssm:account=123456789012:parameterName=/x:region=us-east-1",
+    "acknowledged-issue-numbers",
+    "cli-telemetry",
+    "$dontSaveContext",
+    "@aws-cdk/aws-s3:publicAccessBlockedByDefault",
+]
+
+
+def test_the_cdks_own_keys_and_cdk_json_keys_pass():
+    check_keys(CDK_OWN_KEYS)
+    check_keys(["team_tag"], also_known=["team_tag"])  # a key a trainer added to cdk.json
+    check_keys(CDK_JSON_CONTEXT)
+
+
+def test_participants_make_a_class_of_one_lab():
+    selection = Selection.from_context(
+        {"lab": "LabRdsMysql", "participants": "ana,ben,cem"}.get, LAB_IDS
+    )
+    assert selection == Selection("LabRdsMysql", ("ana", "ben", "cem"))
+
+
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        ({"lab": "LabNope"}, r"lab='LabNope': use one of LabS3Lifecycle, LabS3Website"),
+        ({"lab": ""}, r"lab='': use one of"),
+        ({"participants": "ana,ben"}, r"participants='ana,ben': a class needs one lab"),
+        ({"lab": "LabBackup", "participants": ""}, r"participants='': empty"),
+        ({"lab": "LabBackup", "participants": "ana,,ben"}, r"'' is not a name"),
+        ({"lab": "LabBackup", "participants": "ana ben"}, r"'ana ben' is not a name"),
+        ({"lab": "LabBackup", "participants": "ana,Ben"}, r"'Ben' is not a name"),
+        ({"lab": "LabBackup", "participants": "ana,ben,ana"}, r"named twice: ana"),
+        ({"lab": "LabBackup", "participants": ",".join(["p"] * 61)}, r"at most 60 names"),
+        (
+            {"lab": "LabBackup", "participants": "ana", "participant": "ben"},
+            r"participant='ben': give either participant \(one stack\) or participants",
+        ),
+    ],
+)
+def test_a_bad_class_selection_is_rejected(context, message):
+    with pytest.raises(ContextError, match=message):
+        Selection.from_context(context.get, LAB_IDS)
+
+
+def test_a_class_is_one_assembly_with_one_stack_per_participant_of_one_lab():
+    synth = synthesized(lab="LabS3Lifecycle", participants="ana,ben", expires_in_hours="4")
+    stacks = {
+        artifact["displayName"]: artifact["properties"]["stackName"]
+        for artifact in synth.stacks.values()
+    }
+    assert stacks == {
+        "ana/LabS3Lifecycle": "ana-LabS3Lifecycle",
+        "ben/LabS3Lifecycle": "ben-LabS3Lifecycle",
+    }, "one stack per participant, of the chosen lab only, each under its own construct path"
+    for artifact_id in synth.stacks:
+        template = synth.template(artifact_id)
+        tags = {
+            tag["Key"]: tag["Value"]
+            for resource in template["Resources"].values()
+            for tag in resource.get("Properties", {}).get("Tags", [])
+            if isinstance(tag, dict) and "Key" in tag
+        }
+        who = synth.stacks[artifact_id]["displayName"].split("/")[0]
+        assert tags["participant"] == who
+        assert "ExpiresAt" in template["Outputs"], "the class's options reach every stack"
+    assert synth.validation_report["pluginReports"][0]["violations"] == []
+
+
+# Each bad option through the app as the CDK CLI runs it: exit non-zero, one line, the key named.
+@pytest.mark.parametrize(
+    ("context", "line"),
+    [
+        (
+            {"expires_in_hours": "²"},
+            "error: invalid context expires_in_hours='²': a whole number of hours from 1 to 168",
+        ),
+        (
+            {"expires_in_hours": FIVE_THOUSAND_DIGITS},
+            "error: invalid context expires_in_hours='" + "9" * 29 + "... (5000 characters): "
+            "a whole number of hours from 1 to 168",
+        ),
+        ({"participant": ""}, "error: invalid context participant='': empty"),
+        ({"notify_email": ""}, "error: invalid context notify_email='': empty"),
+        (
+            {"expires_in_hour": "4"},
+            "error: unknown context key 'expires_in_hour': did you mean expires_in_hours?",
+        ),
+        (
+            {"lab": "LabS3Lifecycle", "participants": "ana,ana"},
+            "error: invalid context participants='ana,ana': named twice: ana",
+        ),
+    ],
+)
+def test_the_app_stops_on_a_bad_option_with_one_line(context, line):
+    env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps(context)}
+    result = subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(line)
+
+
+def test_the_cdk_cli_stops_on_a_misspelled_option(tmp_path):
+    """Through `npx cdk synth`: the keys the CLI adds pass, the misspelled one stops synth."""
+    result = subprocess.run(
+        ["npx", "--no-install", "cdk", "synth", "--quiet", "--no-notices",
+         "-c", "expires_in_hour=4", "-o", str(tmp_path)],
+        cwd=ROOT,
+        env={**os.environ, "CDK_DISABLE_CLI_TELEMETRY": "true", "CDK_DISABLE_VERSION_CHECK": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert (
+        "error: unknown context key 'expires_in_hour': did you mean expires_in_hours?"
+        in result.stderr.splitlines()
+    )
+
+
+def read_everything(context: dict) -> None:
+    """What course/builder.py reads from the context."""
+    LabSettings.from_context(context.get)
+    Selection.from_context(context.get, LAB_IDS)
+
+
+NASTY_VALUES = ["", "²", FIVE_THOUSAND_DIGITS, "x" * 5000, "1.2.3.4/" + "9" * 5000, "\x00", [1], {}]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "participant",
+        "db_instance_class",
+        "read_replica",
+        "db_public_access_cidr",
+        "notify_email",
+        "expires_in_hours",
+        "lab",
+        "participants",
+    ],
+)
+@pytest.mark.parametrize("value", NASTY_VALUES, ids=lambda v: repr(v)[:12])
+def test_every_option_rejects_odd_values_with_one_short_line(key, value):
+    context = {"lab": "LabBackup", key: value} if key == "participants" else {key: value}
+    with pytest.raises(ContextError) as error:
+        read_everything(context)
+    message = str(error.value)
+    assert message.startswith(f"invalid context {key}=")
+    assert "\n" not in message
+    assert len(message) < 400

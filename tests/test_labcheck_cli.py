@@ -53,7 +53,7 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
 def test_finds_the_participants_stack_and_reports_each_objective(deployed, capsys):
     code, out, _ = run_cli(capsys, *DEPLOYED)
     lines = out.splitlines()
-    assert lines[0] == f"LabRdsMysql in {REGION}: db_instance {INSTANCE}"
+    assert lines[0] == f"LabRdsMysql in {REGION} (from --region): db_instance {INSTANCE}"
     assert "PASS  The engine is MySQL" in lines
     assert lines[-1] == "8/8 objectives met"
     assert code == 0
@@ -120,14 +120,12 @@ def test_no_credentials(monkeypatch, capsys):
     assert err.startswith("labcheck: no AWS credentials found — configure them")
 
 
-def test_no_region(monkeypatch, capsys):
-    fake_credentials(monkeypatch)
-    monkeypatch.delenv("AWS_DEFAULT_REGION")
-    code, _, err = run_cli(capsys, "LabRdsMysql")
-    assert (code, err.strip()) == (
-        2,
-        "labcheck: no AWS region: pass --region (e.g. --region eu-west-1) or set AWS_REGION",
-    )
+def test_no_region_configured_looks_where_the_cdk_deploys_by_default(monkeypatch, capsys):
+    with fake_account(monkeypatch):
+        monkeypatch.delenv("AWS_DEFAULT_REGION")
+        code, _, err = run_cli(capsys, "LabRdsMysql")
+    assert code == 2
+    assert err.startswith("labcheck: LabRdsMysql is not deployed in us-east-1 (no stack")
 
 
 def test_wrong_region(monkeypatch, capsys):

@@ -408,14 +408,19 @@ def test_bad_input_is_one_line_and_checks_nothing(capsys, argv, message):
     assert "Traceback" not in err
 
 
-def test_no_region_is_one_line_naming_the_variable_boto3_reads(capsys, monkeypatch):
-    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
-    code = report.main(["--lab", LAB, "--participants", "ana"], session=boto3.Session)
-    assert (code, capsys.readouterr().err.splitlines()[-1]) == (
-        report.EXIT_INVALID,
-        "no AWS region: pass --region (e.g. --region eu-west-1) or set AWS_DEFAULT_REGION",
-    )
+def test_the_report_looks_in_the_region_the_cdk_deploys_into(monkeypatch):
+    """AWS_REGION (which boto3 alone ignores) wins over AWS_DEFAULT_REGION, as for the CDK."""
+    monkeypatch.setenv("AWS_REGION", "eu-central-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-west-2")
+    regions = []
+
+    def gather(lab_id, participants, *, session, **_kwargs):
+        regions.append(session().region_name)
+        raise KeyboardInterrupt  # stop there: only the session's region matters
+
+    monkeypatch.setattr(report, "gather", gather)
+    report.main(["--lab", LAB, "--participants", "ana"])
+    assert regions == ["eu-central-1"]
 
 
 def test_the_page_says_when_a_stack_was_created_and_last_updated():
