@@ -5,16 +5,12 @@ Prints min/median/max wall-clock seconds of several runs of:
 - `make synth`: every lab, with cdk-nag and CDK's validation on;
 - test suite: `pytest -n auto` as `make test` runs it first (all but the deploy rehearsal);
 - rehearsal: `pytest -m rehearsal` (moto server, bootstrap, deploys), without a target;
-<<<<<<< HEAD
-and each median's ratio to the floor's. Targets: synth <= 1.5x (#18), suite <= 6x (#10).
-After `make synth`: the bytes each lab's first deploy uploads to the CDK assets bucket (goal
-<= 200 KB per lab, #18) and the size of cdk.out for all labs (goal < 1 MB).
-=======
 - class-up / class-down N: `python -m course.classroom up|down --lab LabS3Lifecycle` for 1, 3
   and 10 participants against a local moto server (one synth for the class, then one deploy or
   destroy per participant), one at a time: moto mixes up concurrent change sets;
-and each median's ratio to the floor's. Targets (issue #10): synth <= 2x, suite <= 6x.
->>>>>>> main
+and each median's ratio to the floor's. Targets: synth <= 1.5x (#18), suite <= 6x (#10).
+After `make synth`: the bytes each lab's first deploy uploads to the CDK assets bucket (goal
+<= 200 KB per lab, #18) and the size of cdk.out for all labs (goal < 1 MB).
 Then the class report of 30 participants against one labcheck each (bench/class_report.py).
 """
 
@@ -45,16 +41,12 @@ PY = ROOT / ".venv" / "bin" / "python"
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
 PYTEST = [str(PY), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
 PARALLEL = ["-n", "auto", "--dist", "loadfile"]  # as `make test` runs it
-<<<<<<< HEAD
 TARGETS = {"make synth": 1.5, "test suite": 6.0}
 MAX_UPLOAD_KB = 200
 MAX_CDK_OUT_KB = 1024
-=======
-TARGETS = {"make synth": 2.0, "test suite": 6.0}
 CLASS_LAB = "LabS3Lifecycle"
 CLASS_SIZES = (1, 3, 10)
 CLASS_NAMES = [f"class-{verb} {n}" for n in CLASS_SIZES for verb in ("up", "down")]
->>>>>>> main
 EMPTY_APP = """\
 import aws_cdk as cdk
 

@@ -17,11 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from course import sheets
 from course.config import ContextError, LabSettings
-<<<<<<< HEAD
-=======
 from course.region import Region, resolve_region
-from labcheck import backup, dynamodb_users, rds_mysql, s3_lifecycle, s3_website
->>>>>>> main
 from labcheck.aws import (
     Aws,
     CheckError,
