@@ -285,7 +285,9 @@ def test_a_class_is_one_assembly_with_one_stack_per_participant_of_one_lab():
         who = synth.stacks[artifact_id]["displayName"].split("/")[0]
         assert tags["participant"] == who
         assert "ExpiresAt" in template["Outputs"], "the class's options reach every stack"
-    assert synth.validation_report["pluginReports"][0]["violations"] == []
+    # cdk-nag writes no plugin report when it has nothing to say (no finding, none acknowledged).
+    reports = synth.validation_report["pluginReports"]
+    assert [v for report in reports for v in report["violations"]] == []
 
 
 # Each bad option through the app as the CDK CLI runs it: exit non-zero, one line, the key named.
