@@ -20,6 +20,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from botocore.stub import Stubber
 from moto import mock_aws
 
 from course import classroom
@@ -619,3 +620,29 @@ def test_overview_states_prices_region_date_and_prerequisites():
 
 def test_main_readme_links_the_overview():
     assert "](labs/README.md)" in (ROOT / "README.md").read_text()
+
+
+def test_status_reads_every_page_of_describe_stacks():
+    # An account with many stacks answers DescribeStacks in pages (NextToken): a participant's
+    # stack on the second page is still found.
+    client = boto3.client(
+        "cloudformation",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    created = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+    def stack(name: str) -> dict:
+        return {"StackName": name, "StackStatus": "CREATE_COMPLETE", "CreationTime": created}
+
+    with Stubber(client) as stubber:
+        stubber.add_response(
+            "describe_stacks", {"Stacks": [stack(f"ana-{LAB}")], "NextToken": "page-2"}, {}
+        )
+        stubber.add_response(
+            "describe_stacks", {"Stacks": [stack(f"ben-{LAB}")]}, {"NextToken": "page-2"}
+        )
+        found = classroom.deployed_labs(client, ["ana", "ben"], [LAB])
+        stubber.assert_no_pending_responses()
+    assert [(d.participant, d.lab_id) for d in found] == [("ana", LAB), ("ben", LAB)]
