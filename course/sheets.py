@@ -152,7 +152,7 @@ class BackupSheet:
     """LabBackup: a daily backup plan whose backups are kept N days."""
 
     retention_days: int
-    # Beyond the sheet: the daily backup starts at this hour (UTC), outside class hours.
+    # "Daily" at this hour (UTC): 05:00, the console's default start time.
     daily_at_hour_utc: int
 
 

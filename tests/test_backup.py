@@ -221,7 +221,7 @@ def test_backup_role_is_assumed_by_aws_backup_only(template, backup_role_id):
 
 
 def test_managed_policies_of_the_backup_role_are_acknowledged_with_a_reason(synth):
-    acks = synth.acknowledgements(LAB)[f"{LAB}/BackupRole"]
+    acks = synth.acknowledgements(LAB)[f"{LAB}/Plan/Role"]
     assert set(acks) == {
         "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
         f"service-role/{name}]"
