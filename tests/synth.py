@@ -109,3 +109,28 @@ def synthesize(context: dict[str, Any] | None = None, outdir: Path | None = None
 def synthesized(**context: Any) -> Synth:
     """`synthesize`, cached per context: call it with the same options to share the result."""
     return synthesize(context)
+
+
+PARTICIPANT = "ana"
+# Every lab option set to a non-default value at once, as the CDK CLI passes `-c key=value`
+# (strings). The options of different labs are independent, so one synth covers them all.
+EVERY_OPTION = {
+    "participant": "ben",
+    "db_instance_class": "db.t3.medium",
+    "read_replica": "true",
+    "db_public_access_cidr": "203.0.113.7/32",
+    "notify_email": "trainer@example.com",
+    "expires_in_hours": "6",
+}
+
+# The configurations the matrix synthesizes (tests/test_matrix.py, tests/test_checkov.py).
+CONFIGURATIONS: dict[str, dict[str, str]] = {
+    "default": {},
+    "participant": {"participant": PARTICIPANT},
+    "every-option": EVERY_OPTION,
+}
+
+
+def synth_of(config: str) -> Synth:
+    """The app synthesized in one of `CONFIGURATIONS`."""
+    return synthesized(**CONFIGURATIONS[config])

@@ -10,7 +10,8 @@ import re
 import pytest
 from aws_cdk import aws_lambda as lambda_
 
-from tests.conftest import EVERY_OPTION, PARTICIPANT, role_statements
+from tests.synth import EVERY_OPTION, PARTICIPANT
+from tests.templates import role_statements
 
 LAB = "LabBackup"
 ACCOUNT, REGION, PARTITION = "123456789012", "us-east-1", "aws"

@@ -19,8 +19,7 @@ from typing import Any
 import pytest
 
 from stacks import LABS
-from tests.synth import ROOT, Synth, SynthFailed
-from tests.test_matrix import CONFIGURATIONS, synth_of
+from tests.synth import CONFIGURATIONS, ROOT, Synth, SynthFailed, synth_of
 
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 SKIPS_FILE = Path(__file__).parent / "checkov-skips.json"

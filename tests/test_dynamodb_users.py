@@ -18,7 +18,8 @@ from moto import mock_aws
 
 from lab_constructs.tables import load_item
 from stacks.dynamodb_users import DynamoDbUsersStack
-from tests.conftest import PARTICIPANT, role_statements
+from tests.synth import PARTICIPANT
+from tests.templates import role_statements
 
 LAB = "LabDynamoDbUsers"
 LAB_DIR = Path(__file__).resolve().parent.parent / "labs" / DynamoDbUsersStack.folder

@@ -10,8 +10,7 @@ from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from course.synthesized import directory_bytes, upload_bytes
 from stacks import LABS
-from tests.conftest import PARTICIPANT
-from tests.synth import synthesize
+from tests.synth import PARTICIPANT, synthesize
 
 LAB_IDS = [lab.lab_id for lab in LABS]
 # Every stack of a default synth: the labs and the course watcher (stacks/course_watch.py),

@@ -14,19 +14,10 @@ from botocore.exceptions import ClientError
 from labcheck.aws import PERMISSIONS, explain
 from labcheck.cli import LABS, main
 from stacks import LABS as LAB_STACKS
-from tests.test_labcheck import REGION, fake_account, fake_credentials
-from tests.test_labcheck_rds_mysql import CORRECT, INSTANCE
+from tests.labcheck_builds.rds_mysql import CORRECT, INSTANCE
+from tests.labcheck_fixtures import REGION, create_stack, fake_account, fake_credentials
 
 DEPLOYED = ["LabRdsMysql", "--participant", "ana", "--region", REGION]
-
-
-def create_stack(session, name: str, outputs: dict[str, str]) -> None:
-    """A stack with the lab's outputs (its resources are built by the test itself)."""
-    template = {
-        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
-        "Outputs": {key: {"Value": value} for key, value in outputs.items()},
-    }
-    session.client("cloudformation").create_stack(StackName=name, TemplateBody=json.dumps(template))
 
 
 @pytest.fixture

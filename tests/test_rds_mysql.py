@@ -9,7 +9,7 @@ import pytest
 from course.builder import build_app
 from course.config import ContextError
 from lab_constructs.database import DATABASE_INSIGHTS_CLASSES, supports_database_insights
-from tests.conftest import EVERY_OPTION, PARTICIPANT
+from tests.synth import EVERY_OPTION, PARTICIPANT
 
 LAB = "LabRdsMysql"
 PUBLIC_CIDR = EVERY_OPTION["db_public_access_cidr"]

@@ -75,12 +75,15 @@ STEPS = {
         lab.checker == f"labcheck.{lab.folder}"
         and (ROOT / "labcheck" / f"{lab.folder}.py").is_file()
     ),
-    "labs/labcheck-policy.json": lambda lab: lab.lab_id in _policy_test_builds(),
+    "labs/labcheck-policy.json": lambda lab: (
+        f'"{lab.lab_id}": ({lab.folder}.lab_results' in _policy_test_builds()
+    ),
     "course/costs.py": lambda lab: lab.lab_id in costs.LAB_HOURLY,
     "tests/test_<lab>.py": lambda lab: (ROOT / "tests" / f"test_{lab.folder}.py").is_file(),
     "tests/test_labcheck_<lab>.py": lambda lab: (
-        ROOT / "tests" / f"test_labcheck_{lab.folder}.py"
-    ).is_file(),
+        (ROOT / "tests" / f"test_labcheck_{lab.folder}.py").is_file()
+        and (ROOT / "tests" / "labcheck_builds" / f"{lab.folder}.py").is_file()
+    ),
     "make snapshots": lambda lab: (ROOT / "tests" / "snapshots" / f"{lab.lab_id}.json").is_file(),
     "the table above": lambda lab: (lab.lab_id, lab.folder) in _readme_labs_table(),
     "labs/README.md": lambda lab: (
