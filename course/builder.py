@@ -14,6 +14,7 @@ from constructs import Construct
 
 from course.config import LabSettings, Selection, check_keys
 from stacks import LABS
+from stacks.access import AccessStack
 from stacks.course_watch import CourseWatchStack
 
 CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
@@ -31,16 +32,20 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
     check_keys(app.node.get_all_context(), _cdk_json_keys())
     get = app.node.try_get_context
     settings = LabSettings.from_context(get)
-    selection = Selection.from_context(get, [lab.lab_id for lab in LABS])
-    labs = [lab for lab in LABS if selection.lab in (None, lab.lab_id)]
+    # What a class can deploy: every lab, and each participant's sign-in (LabAccess).
+    class_stacks = [*LABS, AccessStack]
+    selection = Selection.from_context(get, [stack.lab_id for stack in class_stacks])
+    chosen = [stack for stack in class_stacks if selection.lab in (None, stack.lab_id)]
     if selection.participants:
         for name in selection.participants:
             scope = Construct(app, name)
-            for lab in labs:
-                lab(scope, settings=dataclasses.replace(settings, participant=name))
+            for stack in chosen:
+                stack(scope, settings=dataclasses.replace(settings, participant=name))
     else:
-        for lab in labs:
-            lab(app, settings=settings)
+        for stack in chosen:
+            # A participant's sign-in (labs/access) exists only with a participant.
+            if stack is not AccessStack or settings.participant:
+                stack(app, settings=settings)
     if not settings.participant and selection == Selection():  # the trainer's app, not a class
         # One per account and region, the trainer's watcher of failed teardowns, not a lab.
         CourseWatchStack(app, settings=settings, lab_ids=tuple(lab.lab_id for lab in LABS))

@@ -54,7 +54,7 @@ from typing import Any, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from course.config import LAB_IDS, ContextError, LabSettings
+from course.config import ACCESS_ID, LAB_IDS, ContextError, LabSettings
 from course.region import Region, resolve_region
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,6 +134,11 @@ class ClassRun:
 def lab_ids() -> list[str]:
     """The labs in course order (without importing aws-cdk-lib: see `course.config.LAB_IDS`)."""
     return list(LAB_IDS)
+
+
+def class_stacks() -> list[str]:
+    """What a class command can run: the labs, then each participant's sign-in (LabAccess)."""
+    return [*lab_ids(), ACCESS_ID]
 
 
 def validate(
@@ -612,7 +617,7 @@ def main(
     """
     args = _parser().parse_args(argv)
     participants = args.participants.split()
-    known = lab_ids()
+    known = class_stacks()
     region = resolve_region()
     try:
         if args.command == "status":

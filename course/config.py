@@ -17,7 +17,7 @@ from typing import Any
 from course import sheets
 
 # Also a valid prefix of RDS instance names: no hyphen at the end or twice in a row.
-PARTICIPANT_PATTERN = re.compile(r"(?=.{1,20}$)[a-z]([a-z0-9]|-(?=[a-z0-9]))*")
+PARTICIPANT_PATTERN = re.compile(r"[a-z][a-z0-9]{0,19}")
 EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 
 # The lab sheet's classes ("db.t3.medium or smaller", Graviton too) and default (sheets.py).
@@ -46,6 +46,8 @@ CDK_PLAIN_KEYS = ("acknowledged-issue-numbers", "cli-telemetry")
 # because they must not import aws-cdk-lib: its jsii process would die on the trainer's Ctrl-C.
 # `stacks.LABS` registers the same labs in the same order (tests/test_classroom.py checks).
 LAB_IDS = ("LabS3Lifecycle", "LabS3Website", "LabRdsMysql", "LabDynamoDbUsers", "LabBackup")
+# A participant's sign-in (stacks/access.py), which class commands deploy like a lab.
+ACCESS_ID = "LabAccess"
 
 # Names two labs agree on: LabDynamoDbUsers creates the table, LabBackup backs it up. Neither
 # stack references the other, so each deploys and destroys on its own.
@@ -172,9 +174,10 @@ def _empty(key: str, value: Any) -> None:
         raise ContextError(key, value, "empty: give a value, or drop the option for the default")
 
 
+# No hyphen: the participant's names are `<participant>-...` and the access policy allows
+# `<participant>-*`, so a participant `ana-b` would fall under `ana`'s names (and permissions).
 PARTICIPANT_FORM = (
-    "use 1-20 lowercase letters, digits or single hyphens, starting with a letter and "
-    "not ending with a hyphen (e.g. ana)"
+    "use 1-20 lowercase letters or digits, starting with a letter, no hyphen (e.g. ana or ana2)"
 )
 
 

@@ -435,7 +435,7 @@ def gather(
             aws = Aws(participant_session, get)
             aws.clients["cloudformation"] = listed
             options = argparse.Namespace(**{key: given.get(key) for key in OPTIONS})
-            names = resource_names(lab, options, aws, participant)
+            names, _note = resource_names(lab, options, aws, participant)
             results = run(lab.objectives, lab.connect(aws, names, participant))
         except Exception as error:  # one participant's failure is their row, never the report's
             return Row(

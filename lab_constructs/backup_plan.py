@@ -113,7 +113,10 @@ class LabBackupPlan(Construct):
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="GrantsForAwsResourcesOnTheVaultKey",
-                actions=["kms:CreateGrant", "kms:RetireGrant"],
+                # CreateGrant only: kms:GrantIsForAWSResource is never set for RetireGrant, and
+                # AWS Backup retires its grants as their retiring principal, which needs no
+                # permission (AWS KMS developer guide, "Retiring and revoking grants").
+                actions=["kms:CreateGrant"],
                 resources=[key.key_arn],
                 conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
             )

@@ -42,6 +42,7 @@ PERMISSIONS: dict[tuple[str, str], str] = {
     ("backup", "ListRecoveryPointsByBackupVault"): "backup:ListRecoveryPointsByBackupVault",
     ("backup", "ListBackupJobs"): "backup:ListBackupJobs",
     ("kms", "DescribeKey"): "kms:DescribeKey",
+    ("sts", "GetCallerIdentity"): "sts:GetCallerIdentity",
 }
 POLICY_FILE = "labs/labcheck-policy.json"
 
@@ -67,6 +68,10 @@ USABLE_STACK_STATES = {
 
 class CheckError(Exception):
     """A problem that stops the check before any objective is judged; one line for the user."""
+
+
+class StackNotFound(CheckError):
+    """The lab's stack does not exist (a participant may have built the lab by hand)."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,11 @@ class Aws:
     def region(self) -> str:
         return self.session.region_name
 
+    @property
+    def account(self) -> str:
+        """The account id of the credentials (GetCallerIdentity needs no permission)."""
+        return self.client("sts").get_caller_identity()["Account"]
+
     def client(self, service: str) -> Any:
         if service not in self.clients:
             self.clients[service] = self.session.client(service)
@@ -127,7 +137,7 @@ def stack_outputs(aws: Aws, lab_id: str, participant: str | None, own_build: str
         if error_code(error) != "ValidationError" or "does not exist" not in str(error):
             raise
         who = f" for participant {participant}" if participant else ""
-        raise CheckError(
+        raise StackNotFound(
             f"{lab_id} is not deployed{who} in {aws.region} (no stack {stack_name}) — deploy it "
             f"with `{deploy_command(lab_id, participant)}`, pass --region if it runs elsewhere, "
             f"or check a build of your own with {own_build}"

@@ -253,9 +253,9 @@ OBJECTIVES = (
 LAB = Lab(
     lab_id="LabBackup",
     names=(
-        Name("vault", output="VaultName", option="vault"),
-        Name("plan", output="PlanId", option="plan"),
-        Name("table", output=None, option="table", required=False),
+        Name("vault", output="VaultName", option="vault", by_hand="{participant}-LabBackupVault"),
+        Name("plan", output="PlanId", option="plan", by_hand="{participant}-LabBackupPlan"),
+        Name("table", output=None, option="table", required=False, by_hand="{participant}-Users"),
     ),
     connect=lambda aws, names, participant: BackupSetup(
         aws,

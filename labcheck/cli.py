@@ -22,6 +22,7 @@ from labcheck.aws import (
     Aws,
     CheckError,
     HttpGet,
+    StackNotFound,
     deploy_command,
     explain,
     http_get,
@@ -43,7 +44,11 @@ def parser() -> argparse.ArgumentParser:
     # Checked in `check`, not by argparse, so that a missing or unknown lab gets one line that
     # names the labs and the command (`make check LAB=...`) instead of argparse's usage text.
     parser.add_argument("lab", nargs="?", metavar="LAB", help=f"the lab's id: {', '.join(LABS)}")
-    parser.add_argument("--participant", help="whose stack (<participant>-<LabId>)")
+    parser.add_argument(
+        "--participant",
+        help="whose lab: the stack <participant>-<LabId>, or without one the build by hand"
+        " with the guide's names (<participant>-Users, ...)",
+    )
     parser.add_argument(
         "--region",
         help="AWS region (default: the CDK's: AWS_REGION, AWS_DEFAULT_REGION, the profile's)",
@@ -60,8 +65,8 @@ def parser() -> argparse.ArgumentParser:
 
 def resource_names(
     lab: Lab, args: argparse.Namespace, aws: Aws, participant: str | None
-) -> dict[str, str | None]:
-    """The lab's resource names: from the options if any is given, else from its stack."""
+) -> tuple[dict[str, str | None], str]:
+    """The lab's resource names (from the options, its stack, or the guide) and a note on which."""
     given = {key: getattr(args, key) for key in OPTIONS if getattr(args, key)}
     accepted = {name.key for name in lab.names if name.option}
     if set(given) - accepted:
@@ -73,9 +78,19 @@ def resource_names(
         missing = [name.flag for name in required if name.key not in given]
         if missing:
             raise CheckError(f"to check a build of your own, also pass {' and '.join(missing)}")
-        return {name.key: given.get(name.key) for name in lab.names}
+        return {name.key: given.get(name.key) for name in lab.names}, ""
     own_build = " ".join(f"{name.flag} NAME" for name in required)
-    outputs = stack_outputs(aws, lab.lab_id, participant, own_build)
+    try:
+        outputs = stack_outputs(aws, lab.lab_id, participant, own_build)
+    except StackNotFound:
+        if participant is None:
+            raise
+        stack = LabSettings(participant=participant).stack_name(lab.lab_id)
+        note = (
+            f"no stack {stack}: checking {participant}'s build by hand, named as the guide"
+            " names it; pass --region if it runs elsewhere"
+        )
+        return names_by_hand(lab, aws, participant), note
     names = {name.key: outputs.get(name.output) if name.output else None for name in lab.names}
     lost = [
         name.output for name in lab.names if name.output and name.required and not names[name.key]
@@ -93,7 +108,16 @@ def resource_names(
             f"the stack of {lab.lab_id} has no output {', '.join(lost)}: it was deployed from"
             f" older code; redeploy it with `{deploy}`"
         )
-    return names
+    return names, ""
+
+
+def names_by_hand(lab: Lab, aws: Aws, participant: str) -> dict[str, str | None]:
+    """The names the guide gives `participant`'s build by hand (no stack of the lab)."""
+    templates = {name.key: name.by_hand for name in lab.names}
+    values = {"participant": participant}
+    if any("{account}" in template for template in templates.values() if template):
+        values["account"] = aws.account
+    return {key: t.format(**values) if t else None for key, t in templates.items()}
 
 
 def _known_regions(session: boto3.Session) -> set[str]:
@@ -120,9 +144,9 @@ def check(args: argparse.Namespace, get: HttpGet) -> Report:
         raise CheckError(f"unknown region {session.region_name!r}: use a code like eu-west-1")
     aws = Aws(session, get)
     lab = LABS[args.lab]
-    names = resource_names(lab, args, aws, participant)
+    names, note = resource_names(lab, args, aws, participant)
     results = run(lab.objectives, lab.connect(aws, names, participant))
-    return Report(lab.lab_id, aws.region, names, results, region_source=region.source)
+    return Report(lab.lab_id, aws.region, names, results, note, region_source=region.source)
 
 
 def main(argv: Sequence[str] | None = None, *, get: HttpGet = http_get) -> int:

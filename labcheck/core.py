@@ -64,12 +64,16 @@ class Name:
 
     `option=None`: not given on the command line; the lab derives or discovers it (e.g. the
     website URL from the bucket name). `required=False`: a hand-built check may omit it.
+    `by_hand`: the name the guide gives a participant's build by hand, a template of
+    `{participant}` and `{account}` (e.g. `{participant}-Users`); labcheck uses it with
+    `--participant` when that participant has no stack of the lab.
     """
 
     key: str
     output: str | None
     option: str | None = None
     required: bool = True
+    by_hand: str | None = None
 
     @property
     def flag(self) -> str | None:
@@ -125,6 +129,7 @@ class Report:
     region: str
     resources: Mapping[str, str | None]
     results: list[Result]
+    note: str = ""  # one line on where the names come from, when it is not the obvious place
     region_source: str = ""  # where the region came from, e.g. "AWS_REGION" (course/region.py)
 
     @property
@@ -148,6 +153,8 @@ class Report:
         names = ", ".join(f"{key} {value}" for key, value in self.resources.items() if value)
         source = f" (from {self.region_source})" if self.region_source else ""
         lines = [f"{self.lab_id} in {self.region}{source}: {names}"]
+        if self.note:
+            lines.append(f"      ({self.note})")
         for result in self.results:
             lines.append(f"{result.status:<4}  {result.description}")
             if result.detail:
@@ -165,6 +172,7 @@ class Report:
                 "region": self.region,
                 "region_source": self.region_source,
                 "resources": dict(self.resources),
+                "note": self.note,
                 "objectives": [asdict(result) for result in self.results],
                 "met": self.met,
                 "total": len(self.judged),

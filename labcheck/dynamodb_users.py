@@ -236,7 +236,7 @@ OBJECTIVES = (
 LAB = Lab(
     lab_id="LabDynamoDbUsers",
     names=(
-        Name("table", output="TableName", option="table"),
+        Name("table", output="TableName", option="table", by_hand="{participant}-Users"),
         Name("index", output="IndexName", required=False),
     ),
     connect=lambda aws, names, participant: UsersTable(aws, names["table"], names.get("index")),

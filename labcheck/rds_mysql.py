@@ -139,7 +139,14 @@ OBJECTIVES = (
 
 LAB = Lab(
     lab_id="LabRdsMysql",
-    names=(Name("db_instance", output="DbInstanceId", option="db-instance"),),
+    names=(
+        Name(
+            "db_instance",
+            output="DbInstanceId",
+            option="db-instance",
+            by_hand="{participant}-lab-rds-mysql",
+        ),
+    ),
     connect=lambda aws, names, participant: Database(aws, names["db_instance"]),
     objectives=OBJECTIVES,
 )

@@ -164,7 +164,14 @@ OBJECTIVES = (
 
 LAB = Lab(
     lab_id="LabS3Lifecycle",
-    names=(Name("bucket", output="BucketName", option="bucket"),),
+    names=(
+        Name(
+            "bucket",
+            output="BucketName",
+            option="bucket",
+            by_hand="{participant}-lifecycle-{account}",
+        ),
+    ),
     connect=lambda aws, names, participant: Bucket(aws, names["bucket"]),
     objectives=OBJECTIVES,
 )

@@ -168,7 +168,12 @@ OBJECTIVES = (
 LAB = Lab(
     lab_id="LabS3Website",
     names=(
-        Name("bucket", output="BucketName", option="bucket"),
+        Name(
+            "bucket",
+            output="BucketName",
+            option="bucket",
+            by_hand="{participant}-website-{account}",
+        ),
         Name("url", output="WebsiteUrl", required=False),
     ),
     connect=lambda aws, names, participant: Website(aws, names["bucket"], names.get("url")),

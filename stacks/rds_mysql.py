@@ -26,7 +26,10 @@ from stacks.lab_stack import LabStack
 ENGINE_VERSION = rds.MysqlEngineVersion.of("8.4", "8.4")
 INSTANCE_IDENTIFIER = "lab-rds-mysql"
 REPLICA_IDENTIFIER = "lab-rds-mysql-replica"
-MASTER_USERNAME = "admin"
+# Not `admin`: the first name anyone tries, and the default that AWS Config's
+# rds-instance-default-admin-check (Security Hub RDS.25, Control Tower CT.RDS.PR.22) flags.
+# Still 1-16 letters, as RDS for MySQL asks; students read it from the secret and the outputs.
+MASTER_USERNAME = "labmaster"
 ALLOCATED_STORAGE_GIB = sheets.RDS_MYSQL.allocated_storage_gb
 MAX_ALLOCATED_STORAGE_GIB = sheets.RDS_MYSQL.max_storage_gb
 # A read replica needs automated backups on its source; one day is the least.

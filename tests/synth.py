@@ -50,6 +50,21 @@ class Synth:
     def template(self, lab_id: str) -> dict[str, Any]:
         return json.loads(self.template_path(lab_id).read_text())
 
+    def construct_paths(self, lab_id: str) -> dict[str, str]:
+        """Logical id -> construct path, from the stack's metadata."""
+        metadata_file = self.stacks[lab_id].get("additionalMetadataFile")
+        metadata = (
+            json.loads((self.outdir / metadata_file).read_text())
+            if metadata_file
+            else self.stacks[lab_id].get("metadata", {})
+        )
+        return {
+            entry["data"]: path.lstrip("/")
+            for path, entries in metadata.items()
+            for entry in entries
+            if entry["type"] == "aws:cdk:logicalId"
+        }
+
     def assertions(self, lab_id: str):
         """The stack's template as an `aws_cdk.assertions.Template`."""
         from aws_cdk.assertions import Template

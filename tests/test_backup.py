@@ -145,6 +145,9 @@ def test_backup_role_policy_lets_it_use_this_key_only(template, key_id, backup_r
     } <= granted
     [grants] = [s for s in on_key if "kms:CreateGrant" in _list(s["Action"])]
     assert grants["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    assert _list(grants["Action"]) == ["kms:CreateGrant"], (
+        "kms:GrantIsForAWSResource is set for CreateGrant, ListGrants and RevokeGrant only"
+    )
 
 
 def test_vault_lock_is_not_enabled(vault):

@@ -19,12 +19,19 @@ from typing import Any
 import pytest
 
 from stacks import LABS
-from tests.synth import CONFIGURATIONS, ROOT, Synth, SynthFailed, synth_of
+from tests.synth import CONFIGURATIONS, ROOT, SynthFailed, synth_of
 
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 SKIPS_FILE = Path(__file__).parent / "checkov-skips.json"
 LAB_IDS = [lab.lab_id for lab in LABS]
 WATCHER = "CourseWatch"  # built in the configurations without a participant only
+ACCESS = "LabAccess"  # a participant's sign-in, built with a participant only
+# Every stack of every configuration: the labs, the watcher, the participants' sign-ins.
+STACKS = (
+    [(config, lab_id) for config in CONFIGURATIONS for lab_id in LAB_IDS]
+    + [("default", WATCHER)]
+    + [(config, ACCESS) for config, context in CONFIGURATIONS.items() if "participant" in context]
+)
 
 
 @dataclass(frozen=True)
@@ -39,22 +46,6 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.check} ({self.title}) on {self.resource} [{self.path}] in {self.template}"
-
-
-def _construct_paths(synth: Synth, lab_id: str) -> dict[str, str]:
-    """Logical id -> construct path, from the stack's metadata."""
-    metadata_file = synth.stacks[lab_id].get("additionalMetadataFile")
-    metadata = (
-        json.loads((synth.outdir / metadata_file).read_text())
-        if metadata_file
-        else synth.stacks[lab_id].get("metadata", {})
-    )
-    return {
-        entry["data"]: path.lstrip("/")
-        for path, entries in metadata.items()
-        for entry in entries
-        if entry["type"] == "aws:cdk:logicalId"
-    }
 
 
 def _reports(output: str) -> list[dict[str, Any]]:
@@ -73,8 +64,8 @@ def checkov_findings() -> list[Finding]:
             synth = synth_of(config)
         except SynthFailed:  # test_matrix reports it; check the other configurations
             continue
-        for lab_id in [*LAB_IDS, WATCHER] if WATCHER in synth.stacks else LAB_IDS:
-            where = (config, lab_id, _construct_paths(synth, lab_id))
+        for lab_id in synth.stacks:
+            where = (config, lab_id, synth.construct_paths(lab_id))
             templates[synth.template_path(lab_id).resolve()] = where
     command = [str(CHECKOV), "--framework", "cloudformation", "--output", "json"]
     command += ["--quiet", "--compact", "--skip-download", "--soft-fail"]
@@ -122,11 +113,7 @@ def test_every_skip_names_checks_resources_and_a_reason():
         assert len(skip["reason"].strip()) >= 40, f"skip #{number} needs a reason a trainer accepts"
 
 
-@pytest.mark.parametrize(
-    ("config", "lab_id"),
-    [(config, lab_id) for config in CONFIGURATIONS for lab_id in LAB_IDS]
-    + [("default", WATCHER)],  # a participant's synth builds no watcher
-)
+@pytest.mark.parametrize(("config", "lab_id"), STACKS)
 def test_checkov_finds_nothing_beyond_the_skip_file(checkov_findings, config, lab_id):
     synth_of(config)  # raises SynthFailed if this configuration does not synthesize
     template = f"{config}/{lab_id}.template.json"

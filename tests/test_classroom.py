@@ -102,7 +102,7 @@ class FakeCdk:
                 self.in_flight -= 1
 
     def act(self, command, who) -> None:
-        stack = f"{who}-{LAB}"
+        stack = f"{who}-{command[4].split('/')[1]}"  # `cdk deploy --app DIR ana/LabX ...`
         if who in self.states:
             self.cloud.stacks[stack] = self.states[who]
         elif who in self.failing:
@@ -468,10 +468,10 @@ def test_every_problem_is_listed_at_once(capsys):
     argv = ["down", "--lab", "LabNope", "--participants", "Ana bob bob"]
     assert classroom.main(argv, runner=fake) == classroom.EXIT_INVALID
     assert capsys.readouterr().err.splitlines()[1:] == [
-        f"unknown lab 'LabNope': use one of {', '.join(LABS)}",
+        f"unknown lab 'LabNope': use one of {', '.join(LABS)}, LabAccess",
         "participants named twice: bob",
-        "invalid context participant='Ana': use 1-20 lowercase letters, digits or single "
-        "hyphens, starting with a letter and not ending with a hyphen (e.g. ana)",
+        "invalid context participant='Ana': use 1-20 lowercase letters or digits, starting"
+        " with a letter, no hyphen (e.g. ana or ana2)",
     ]
 
 
@@ -646,3 +646,11 @@ def test_status_reads_every_page_of_describe_stacks():
         found = classroom.deployed_labs(client, ["ana", "ben"], [LAB])
         stubber.assert_no_pending_responses()
     assert [(d.participant, d.lab_id) for d in found] == [("ana", LAB), ("ben", LAB)]
+
+
+def test_a_class_gets_its_sign_ins_like_a_lab(tmp_path, capsys):
+    fake = FakeCdk()
+    argv = ["up", "--lab", "LabAccess", "--participants", "ana ben", "--work-dir", str(tmp_path)]
+    assert classroom.main(argv, runner=fake, client=fake.cloud) == classroom.EXIT_OK
+    assert "LabAccess for 2 participants" in capsys.readouterr().out
+    assert sorted(command[4] for command in fake.deploys()) == ["ana/LabAccess", "ben/LabAccess"]

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from labcheck.aws import PERMISSIONS, explain
 from labcheck.cli import LABS, main
 from stacks import LABS as LAB_STACKS
+from tests.labcheck_builds import dynamodb_users
 from tests.labcheck_builds.rds_mysql import CORRECT, INSTANCE
 from tests.labcheck_fixtures import REGION, create_stack, fake_account, fake_credentials
 
@@ -70,14 +71,25 @@ def test_a_build_of_ones_own_is_named_by_option(deployed, capsys):
 
 
 def test_a_lab_not_deployed_says_how_to_deploy_it(deployed, capsys):
-    code, out, err = run_cli(capsys, "LabS3Website", "--participant", "ana", "--region", REGION)
+    code, out, err = run_cli(capsys, "LabS3Website", "--region", REGION)
     assert err.startswith(
-        f"labcheck: LabS3Website is not deployed for participant ana in {REGION}"
-        " (no stack ana-LabS3Website) — deploy it with"
-        " `npx cdk deploy LabS3Website -c participant=ana`"
+        f"labcheck: LabS3Website is not deployed in {REGION}"
+        " (no stack LabS3Website) — deploy it with `npx cdk deploy LabS3Website`"
     )
     assert "--bucket NAME" in err
     assert (code, out) == (2, "")
+
+
+def test_a_participant_without_a_stack_is_checked_by_the_guides_names(deployed, capsys):
+    code, out, _ = run_cli(capsys, "LabS3Website", "--participant", "ana", "--region", REGION)
+    lines = out.splitlines()
+    assert lines[:2] == [
+        f"LabS3Website in {REGION} (from --region): bucket ana-website-123456789012",
+        "      (no stack ana-LabS3Website: checking ana's build by hand, named as the guide"
+        " names it; pass --region if it runs elsewhere)",
+    ]
+    assert "FAIL  The bucket exists" in lines
+    assert code == 1
 
 
 def test_a_stack_without_the_output_says_to_redeploy_with_the_participant(deployed, capsys):
@@ -224,3 +236,47 @@ def test_make_check_runs_labcheck_for_the_lab_and_participant():
         check=True,
     )
     assert ".venv/bin/python -m labcheck LabS3Lifecycle --participant ana" in dry_run.stdout
+
+
+def test_a_participants_build_by_hand_is_found_by_the_guides_names(monkeypatch, capsys):
+    with fake_account(monkeypatch) as session:
+        dynamodb_users.lab_results(session)  # builds table ana-Users by hand
+        code, out, _ = run_cli(
+            capsys, "LabDynamoDbUsers", "--participant", "ana", "--region", REGION
+        )
+    assert out.splitlines()[0] == f"LabDynamoDbUsers in {REGION} (from --region): table ana-Users"
+    assert code == 0
+
+
+def test_a_participants_bucket_by_hand_carries_the_account_id(monkeypatch, capsys):
+    with fake_account(monkeypatch) as session:
+        session.client("s3").create_bucket(
+            Bucket="ben-lifecycle-123456789012",
+            CreateBucketConfiguration={"LocationConstraint": REGION},
+        )
+        _, out, _ = run_cli(capsys, "LabS3Lifecycle", "--participant", "ben", "--region", REGION)
+    lines = out.splitlines()
+    assert (
+        lines[0] == f"LabS3Lifecycle in {REGION} (from --region): bucket ben-lifecycle-123456789012"
+    )
+    assert "PASS  The bucket exists" in lines
+
+
+def test_the_participants_stack_comes_before_a_build_by_hand(deployed, capsys):
+    deployed.client("dynamodb").create_table(
+        TableName="ana-Users",
+        KeySchema=[{"AttributeName": "email", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "email", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    create_stack(deployed, "ana-LabDynamoDbUsers", {"TableName": "from-the-stack"})
+    _, out, _ = run_cli(capsys, "LabDynamoDbUsers", "--participant", "ana", "--region", REGION)
+    assert (
+        out.splitlines()[0] == f"LabDynamoDbUsers in {REGION} (from --region): table from-the-stack"
+    )
+
+
+def test_without_a_participant_a_missing_stack_is_still_an_error(deployed, capsys):
+    code, _, err = run_cli(capsys, "LabDynamoDbUsers", "--region", REGION)
+    assert err.startswith(f"labcheck: LabDynamoDbUsers is not deployed in {REGION}")
+    assert code == 2

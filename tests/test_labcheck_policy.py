@@ -15,6 +15,7 @@ import boto3
 import pytest
 
 from labcheck.aws import PERMISSIONS, POLICY_FILE, Aws, stack_outputs
+from labcheck.cli import LABS, names_by_hand
 from tests.labcheck_builds import backup, dynamodb_users, rds_mysql, s3_lifecycle, s3_website
 from tests.labcheck_fixtures import REGION, assert_all_met, create_stack, fake_account
 
@@ -50,6 +51,8 @@ def operations() -> set[tuple[str, str]]:
             recording = boto3.Session(region_name=REGION)
             recording.events.register("before-parameter-build", record)
             assert stack_outputs(Aws(recording), "LabS3Lifecycle", "ana", "--bucket NAME")
+            # ben has no stack: his build by hand, named as the guide names it
+            assert names_by_hand(LABS["LabS3Lifecycle"], Aws(recording), "ben")
     return called
 
 
@@ -67,10 +70,59 @@ def test_every_operation_has_its_iam_action(operations):
 
 def test_policy_grants_exactly_what_labcheck_needs(operations):
     policy = json.loads(POLICY.read_text())
-    (statement,) = policy["Statement"]
-    assert (policy["Version"], statement["Effect"]) == ("2012-10-17", "Allow")
+    assert policy["Version"] == "2012-10-17"
+    assert {statement["Effect"] for statement in policy["Statement"]} == {"Allow"}
     needed = {PERMISSIONS[operation] for operation in operations}
-    granted = set(statement["Action"])
+    granted = {action for statement in policy["Statement"] for action in _actions(statement)}
     assert granted >= needed, f"{POLICY_FILE} lacks {sorted(needed - granted)}"
     assert granted <= needed, f"{POLICY_FILE} grants more than needed: {sorted(granted - needed)}"
     assert all(not action.endswith("*") for action in granted), "no wildcard actions"
+
+
+def _actions(statement: dict) -> list[str]:
+    action = statement["Action"]
+    return [action] if isinstance(action, str) else action
+
+
+def _resources_of(action: str) -> set[str]:
+    policy = json.loads(POLICY.read_text())
+    return {
+        resource
+        for statement in policy["Statement"]
+        if action in _actions(statement)
+        for resource in (
+            [statement["Resource"]]
+            if isinstance(statement["Resource"], str)
+            else statement["Resource"]
+        )
+    }
+
+
+def test_objects_are_read_only_where_the_checks_read_them():
+    assert _resources_of("s3:GetObject") == {
+        "arn:aws:s3:::*/test.txt",
+        "arn:aws:s3:::*/index.html",
+        "arn:aws:s3:::*/error.html",
+    }
+
+
+@pytest.mark.parametrize("action", ["dynamodb:GetItem", "dynamodb:Query"])
+def test_items_are_read_only_in_the_users_tables(action):
+    assert _resources_of(action) == {
+        "arn:aws:dynamodb:*:*:table/Users",
+        "arn:aws:dynamodb:*:*:table/Users/index/*",
+        "arn:aws:dynamodb:*:*:table/*-Users",
+        "arn:aws:dynamodb:*:*:table/*-Users/index/*",
+    }
+
+
+def test_only_the_calls_iam_cannot_scope_run_on_every_resource():
+    policy = json.loads(POLICY.read_text())
+    unscoped = {
+        action
+        for statement in policy["Statement"]
+        if statement["Resource"] == "*"
+        for action in _actions(statement)
+    }
+    # The Service Authorization Reference lists no resource type for these three.
+    assert unscoped == {"backup:ListBackupJobs", "backup:ListBackupPlans", "sts:GetCallerIdentity"}

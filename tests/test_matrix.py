@@ -64,7 +64,7 @@ def test_nag_and_cdk_validation_pass_in_every_configuration(config, lab_id):
 @pytest.mark.parametrize("config", [config for config in CONFIGURATIONS if config != "default"])
 def test_cfn_lint_finds_no_error_in_any_configuration(config):
     synth = synth_of(config)
-    templates = [str(synth.template_path(lab_id)) for lab_id in LAB_IDS]
+    templates = [str(synth.template_path(stack_id)) for stack_id in synth.stacks]
     matches = lint_by_config(ManualArgs(templates=templates, regions=[SCHEMA_REGION]))
     errors = [
         f"{match.filename}:{match.linenumber} {match.rule.id} {match.message}"
@@ -130,7 +130,7 @@ def _names_by_config(config: str) -> dict[str, str]:
     synth = synth_of(config)
     return {
         name: f"{lab_id} {where}"
-        for lab_id in LAB_IDS
+        for lab_id in synth.stacks  # the labs and, with a participant, LabAccess
         for name, where in physical_names(synth.template(lab_id)).items()
     }
 
@@ -140,7 +140,7 @@ PAIRS = list(itertools.combinations(CONFIGURATIONS, 2))
 
 @pytest.mark.parametrize(("first", "second"), PAIRS)
 def test_participants_share_no_stack_name(first, second):
-    names = [{synth_of(c).stack_name(lab_id) for lab_id in LAB_IDS} for c in (first, second)]
+    names = [{synth_of(c).stack_name(s) for s in synth_of(c).stacks} for c in (first, second)]
     assert names[0] & names[1] == set(), f"{first} and {second} would deploy into the same stacks"
 
 

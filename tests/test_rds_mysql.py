@@ -159,7 +159,7 @@ def test_options_template_retains_nothing(options):
 
 def test_master_password_is_generated_into_secrets_manager_with_the_key(template):
     props = primary(template)[1]
-    assert props["MasterUsername"] == "admin"
+    assert props["MasterUsername"] == "labmaster"
     password = str(props["MasterUserPassword"])
     assert "{{resolve:secretsmanager:" in password, "the password is never in the template"
     (secret,) = of_type(template, "AWS::SecretsManager::Secret").values()

@@ -25,11 +25,9 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,6 +36,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from stacks import LABS
+from tests.moto_server import moto_server
 from tests.synth import ROOT
 
 pytestmark = pytest.mark.rehearsal
@@ -57,48 +56,16 @@ NODE_BANNERS = ("end-of-life", "NodeVersionSupportWarning")
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "us-east-1"
 TOOLKIT_STACK = "CDKToolkit"
-SERVER_START_TIMEOUT = 30
 CLI_TIMEOUT = 300
 # Resources that moto creates for real, and how to see them through boto3.
 CHECKED_TYPES = ("AWS::S3::Bucket", "AWS::DynamoDB::Table")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory) -> Iterator[str]:
     """moto's server on a free loopback port, for this module only."""
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("moto") / "server.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://localhost:{port}"
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=1).close()
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail(f"moto server did not start on port {port}: see {log.name}")
-            time.sleep(0.2)
-    try:
+    with moto_server(tmp_path_factory.mktemp("moto") / "server.log") as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -321,7 +288,10 @@ def test_ctrl_c_lets_the_running_deploy_finish_and_starts_no_other(bootstrapped,
     down = _class_run(env, tmp_path, "down", "--lab", CLASS_LAB, "--participants", "ana")
     out, err = down.communicate(timeout=CLASS_TIMEOUT)
     assert down.returncode == 0, out + err
-    assert out.splitlines()[-1] == f"{CLASS_LAB} destroyed for 1 of 1: all done"
+    assert out.splitlines()[-2:] == [
+        f"{CLASS_LAB} destroyed for 1 of 1: all done",
+        f"{CLASS_LAB}: nothing left behind that no stack owns (class-sweep)",
+    ]
     assert _stack_status(env, f"ana-{CLASS_LAB}") in (None, "DELETE_COMPLETE")
 
 
