@@ -44,6 +44,7 @@ TESTED_THROUGH_LABS = {
     "keys",
     "network",
     "network_cleanup",
+    "participant_access",
     "tables",
     "tagging",
     "waiting_provider",
