@@ -10,6 +10,7 @@ from course.builder import build_app
 from course.config import ContextError
 from lab_constructs.database import DATABASE_INSIGHTS_CLASSES, supports_database_insights
 from tests.synth import EVERY_OPTION, PARTICIPANT
+from tests.templates import of_type
 
 LAB = "LabRdsMysql"
 PUBLIC_CIDR = EVERY_OPTION["db_public_access_cidr"]
@@ -42,10 +43,6 @@ def options_synth(every_option_synth):
 @pytest.fixture(scope="module")
 def options(options_synth):
     return options_synth.template(LAB)
-
-
-def of_type(template, resource_type):
-    return {k: r for k, r in template["Resources"].items() if r["Type"] == resource_type}
 
 
 def db_instances(template):

@@ -1,4 +1,4 @@
-"""A bare Stack to test one construct on its own, and its template as JSON."""
+"""A bare Stack to test one construct on its own (template helpers: tests/templates.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,3 @@ def bare_template(build: Callable[[Stack], Any]) -> dict[str, Any]:
     stack = Stack(App(), "Bare")
     build(stack)
     return Template.from_stack(stack).to_json()
-
-
-def of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
-    """The template's resources of one type, by logical id."""
-    return {k: r for k, r in template["Resources"].items() if r["Type"] == resource_type}

@@ -4,7 +4,8 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_kms as kms
 
 from lab_constructs import LabAlerts
-from tests.lab_constructs.helpers import bare_template, of_type
+from tests.lab_constructs.helpers import bare_template
+from tests.templates import of_type
 
 PATTERN = events.EventPattern(source=["aws.backup"], detail={"state": ["FAILED"]})
 

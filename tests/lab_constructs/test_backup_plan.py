@@ -6,7 +6,8 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_kms as kms
 
 from lab_constructs import LabBackupPlan
-from tests.lab_constructs.helpers import bare_template, of_type
+from tests.lab_constructs.helpers import bare_template
+from tests.templates import of_type
 
 TABLE_ARN = "arn:aws:dynamodb:eu-west-1:123456789012:table/Users"
 

@@ -7,7 +7,8 @@ from aws_cdk import aws_rds as rds
 from lab_constructs import LabMysql, LabVpc
 from lab_constructs.cloudshell import LabCloudShellAccess
 from lab_constructs.network import ISOLATED_SUBNETS
-from tests.lab_constructs.helpers import bare_template, of_type
+from tests.lab_constructs.helpers import bare_template
+from tests.templates import of_type
 
 
 def _template() -> dict:

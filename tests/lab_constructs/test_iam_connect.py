@@ -5,7 +5,8 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_rds as rds
 
 from lab_constructs.iam_connect import LabIamConnectRole
-from tests.lab_constructs.helpers import bare_template, of_type
+from tests.lab_constructs.helpers import bare_template
+from tests.templates import of_type
 
 
 def _template() -> dict:
