@@ -37,7 +37,6 @@ def test_no_test_module_imports_another_or_conftest():
 # remove a name when its tests/lab_constructs/test_<module>.py exists.
 TESTED_THROUGH_LABS = {
     "backup_vault",
-    "buckets",
     "database",
     "deploy_time",
     "expiry",

@@ -1,22 +1,19 @@
 """LabFiles on its own, in a bare Stack: each file written byte for byte, and nothing more."""
 
 import pytest
-from aws_cdk import App, Stack
 from aws_cdk import aws_s3 as s3
-from aws_cdk.assertions import Template
 
 from lab_constructs import LabFiles
+from tests.lab_constructs.helpers import bare_template
+from tests.templates import of_type
 
 
 def _template(folder, files, **options) -> dict:
-    stack = Stack(App(), "Bare")
-    bucket = s3.Bucket(stack, "Bucket")
-    LabFiles(stack, "Files", bucket=bucket, source_dir=folder, files=files, **options)
-    return Template.from_stack(stack).to_json()
+    def build(stack):
+        bucket = s3.Bucket(stack, "Bucket")
+        LabFiles(stack, "Files", bucket=bucket, source_dir=folder, files=files, **options)
 
-
-def _of_type(template: dict, resource_type: str) -> list[dict]:
-    return [r for r in template["Resources"].values() if r["Type"] == resource_type]
+    return bare_template(build)
 
 
 @pytest.fixture
@@ -29,7 +26,10 @@ def folder(tmp_path):
 
 def test_each_named_file_is_one_resource_with_its_text_and_content_type(folder):
     template = _template(folder, ["a.txt", "page.html"])
-    files = {r["Properties"]["Key"]: r["Properties"] for r in _of_type(template, "Custom::LabFile")}
+    files = {
+        r["Properties"]["Key"]: r["Properties"]
+        for r in of_type(template, "Custom::LabFile").values()
+    }
     assert sorted(files) == ["a.txt", "page.html"], "only the named files, not the guide"
     assert files["a.txt"]["Body"] == "caf\u00e9\r\nline two\n"
     assert files["a.txt"]["ContentType"] == "text/plain; charset=utf-8"
@@ -39,7 +39,7 @@ def test_each_named_file_is_one_resource_with_its_text_and_content_type(folder):
 
 def test_one_content_type_for_every_file_when_given(folder):
     template = _template(folder, ["a.txt"], content_type="text/markdown")
-    (written,) = _of_type(template, "Custom::LabFile")
+    (written,) = of_type(template, "Custom::LabFile").values()
     assert written["Properties"]["ContentType"] == "text/markdown"
 
 
@@ -47,7 +47,7 @@ def test_the_writer_may_put_and_delete_the_named_keys_only(folder):
     template = _template(folder, ["a.txt", "page.html"])
     statements = [
         statement
-        for policy in _of_type(template, "AWS::IAM::Policy")
+        for policy in of_type(template, "AWS::IAM::Policy").values()
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
         if "s3:PutObject" in statement["Action"]
     ]

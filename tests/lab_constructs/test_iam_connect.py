@@ -15,7 +15,7 @@ def _template() -> dict:
             stack,
             "Db",
             engine=rds.DatabaseInstanceEngine.mysql(
-                version=rds.MysqlEngineVersion.of("8.4", "8.4")
+                version=rds.MysqlEngineVersion.of("8.4.7", "8.4")
             ),
             vpc=ec2.Vpc(stack, "Vpc", nat_gateways=0),
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
@@ -34,9 +34,15 @@ def _template() -> dict:
 
 def test_the_role_connects_as_the_one_user_for_at_most_an_hour():
     template = _template()
-    (role,) = of_type(template, "AWS::IAM::Role").values()
+    ((role_id, role),) = [
+        (k, r) for k, r in of_type(template, "AWS::IAM::Role").items() if k.startswith("Connect")
+    ]
     assert role["Properties"]["MaxSessionDuration"] == 3600
-    (policy,) = of_type(template, "AWS::IAM::Policy").values()
+    (policy,) = [
+        p
+        for p in of_type(template, "AWS::IAM::Policy").values()
+        if p["Properties"]["Roles"] == [{"Ref": role_id}]
+    ]
     (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
     assert statement["Action"] == "rds-db:connect"
     arn = "".join(
