@@ -29,6 +29,8 @@ from tests.synth import ROOT
 LABS = classroom.lab_ids()
 LAB = LABS[0]
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+# How long a fake deploy runs: long enough for the runs of a class to overlap.
+RUN_SECONDS = 0.05
 MAKE_OPTIONS = ["CONCURRENCY=2", "EXPIRES_IN_HOURS=6"]
 CDK = str(classroom.CDK)
 
@@ -59,15 +61,13 @@ class FakeCdk:
 
     def __init__(
         self,
-        cloud: FakeCloud | None = None,
         failing: tuple[str, ...] = (),
-        delay: float = 0.05,
         raising=(),
         states: dict[str, dict] | None = None,
         synth_exit: int = 0,
     ) -> None:
-        self.cloud = cloud or FakeCloud()
-        self.failing, self.raising, self.delay = failing, raising, delay
+        self.cloud = FakeCloud()
+        self.failing, self.raising = failing, raising
         self.states, self.synth_exit = states or {}, synth_exit
         self.commands: list[list[str]] = []
         self.in_flight = self.max_in_flight = 0
@@ -93,7 +93,7 @@ class FakeCdk:
         try:
             if who in self.raising:
                 raise FileNotFoundError("node_modules/.bin/cdk")
-            time.sleep(self.delay)
+            time.sleep(RUN_SECONDS)
             self.act(command, who)
             log.write_text(f"$ {' '.join(command)}\n\n❌ {who}: Resource limit exceeded\n")
             return 1 if who in self.failing else 0
