@@ -69,8 +69,15 @@ def test_the_app_and_the_tests_share_labchecks_boto3_pin():
 
 
 def _make(*args: str) -> str:
+    """`make ARGS` as typed in a shell, not as a sub-make of `make test` (no directory lines)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
     return subprocess.run(
-        ["make", *args], cwd=ROOT, capture_output=True, text=True, check=True
+        ["make", "--no-print-directory", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
 
 
