@@ -8,7 +8,9 @@ Prints min/median/max wall-clock seconds of several runs of:
 - class-up / class-down N: `python -m course.classroom up|down --lab LabS3Lifecycle` for 1, 3
   and 10 participants against a local moto server (one synth for the class, then one deploy or
   destroy per participant), one at a time: moto mixes up concurrent change sets;
-and each median's ratio to the floor's. Targets (issue #10): synth <= 2x, suite <= 6x.
+and each median's ratio to the floor's. Targets: synth <= 1.5x (#18), suite <= 6x (#10).
+After `make synth`: the bytes each lab's first deploy uploads to the CDK assets bucket (goal
+<= 200 KB per lab, #18) and the size of cdk.out for all labs (goal < 1 MB).
 Then the class report of 30 participants against one labcheck each (bench/class_report.py).
 """
 
@@ -32,11 +34,16 @@ from pathlib import Path
 import class_report  # bench/, next to this script
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from course.synthesized import directory_bytes, upload_bytes  # noqa: E402
+
 PY = ROOT / ".venv" / "bin" / "python"
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
 PYTEST = [str(PY), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
 PARALLEL = ["-n", "auto", "--dist", "loadfile"]  # as `make test` runs it
-TARGETS = {"make synth": 2.0, "test suite": 6.0}
+TARGETS = {"make synth": 1.5, "test suite": 6.0}
+MAX_UPLOAD_KB = 200
+MAX_CDK_OUT_KB = 1024
 CLASS_LAB = "LabS3Lifecycle"
 CLASS_SIZES = (1, 3, 10)
 CLASS_NAMES = [f"class-{verb} {n}" for n in CLASS_SIZES for verb in ("up", "down")]
@@ -132,6 +139,16 @@ def _time(command: list[str], cwd: Path, env: dict[str, str]) -> float:
     return elapsed
 
 
+def _print_sizes(outdir: Path) -> None:
+    """What each lab's first deploy uploads, and cdk.out's size, in KB with the goals."""
+    for lab, size in upload_bytes(outdir).items():
+        verdict = "ok" if size <= MAX_UPLOAD_KB * 1024 else "MISSED"
+        print(f"upload {lab:<17} {size / 1024:>6.0f} KB  <= {MAX_UPLOAD_KB} KB {verdict}")
+    total = directory_bytes(outdir)
+    verdict = "ok" if total < MAX_CDK_OUT_KB * 1024 else "MISSED"
+    print(f"cdk.out, all labs       {total / 1024:>6.0f} KB  < {MAX_CDK_OUT_KB} KB {verdict}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs of each command (default 3)")
@@ -174,12 +191,14 @@ def main() -> None:
         floor = floor or median
         ratio = median / floor
         target = TARGETS.get(name)
-        verdict = f"<= {target:.0f}x {'ok' if ratio <= target else 'MISSED'}" if target else ""
+        verdict = f"<= {target:g}x {'ok' if ratio <= target else 'MISSED'}" if target else ""
         print(
             f"{name:<12} {min(times):>6.1f}s {median:>6.1f}s {max(times):>6.1f}s "
             f"{ratio:>7.1f}x  {verdict}",
             flush=True,
         )
+    if "make synth" in names:
+        _print_sizes(ROOT / "cdk.out")
     if not args.only or CLASS_REPORT in args.only:
         class_report.bench(args.runs, args.html)
 

@@ -14,20 +14,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
+from course import sheets
+
 # Also a valid prefix of RDS instance names: no hyphen at the end or twice in a row.
 PARTICIPANT_PATTERN = re.compile(r"[a-z][a-z0-9]{0,19}")
 EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 
-# The lab sheet asks for "db.t3.medium or smaller"; the Graviton equivalents are allowed too.
-ALLOWED_DB_INSTANCE_CLASSES = (
-    "db.t3.micro",
-    "db.t3.small",
-    "db.t3.medium",
-    "db.t4g.micro",
-    "db.t4g.small",
-    "db.t4g.medium",
-)
-DEFAULT_DB_INSTANCE_CLASS = "db.t3.micro"
+# The lab sheet's classes ("db.t3.medium or smaller", Graviton too) and default (sheets.py).
+ALLOWED_DB_INSTANCE_CLASSES = sheets.RDS_MYSQL.allowed_instance_classes
+DEFAULT_DB_INSTANCE_CLASS = sheets.RDS_MYSQL.default_instance_class
 # A public database is opened to one address or a small office range, never wider.
 WIDEST_PUBLIC_PREFIX = 24
 EXPIRY_HOURS_RANGE = range(1, 169)
@@ -56,9 +51,7 @@ ACCESS_ID = "LabAccess"
 
 # Names two labs agree on: LabDynamoDbUsers creates the table, LabBackup backs it up. Neither
 # stack references the other, so each deploys and destroys on its own.
-USERS_TABLE = "Users"
-BACKUP_LAB_ID = "LabBackup"
-BACKUP_TAG_KEY = "course-backup"
+USERS_TABLE = sheets.DYNAMODB_USERS.table
 # Where the course network (stacks/course_network.py) publishes its VPC for participants'
 # LabRdsMysql with -c shared_network=true; the class runner checks it before a class-up.
 COURSE_NETWORK_ID = "CourseNetwork"
@@ -159,11 +152,6 @@ class LabSettings:
     def users_table_name(self) -> str:
         """The participant's `Users` table (LabDynamoDbUsers), backed up by LabBackup."""
         return self.physical_name(USERS_TABLE)
-
-    @property
-    def backup_tag(self) -> tuple[str, str]:
-        """The tag that marks a resource for this participant's LabBackup plan."""
-        return BACKUP_TAG_KEY, self.stack_name(BACKUP_LAB_ID)
 
 
 @dataclass(frozen=True)

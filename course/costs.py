@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from course import sheets
+
 CENT = 0.01
 
 
@@ -38,16 +40,32 @@ class HourlyCost:
         return self.usd * hours
 
 
+# us-east-1 list prices (see the module's docstring) and the lab sheet's sizes (sheets.py).
+HOURS_PER_MONTH = 730
+DB_T3_MICRO_PER_HOUR = 0.017
+GP3_PER_GB_MONTH = 0.115
+KMS_KEY_PER_MONTH = 1.0
+SECRET_PER_MONTH = 0.40
+_RDS_STORAGE_GB = sheets.RDS_MYSQL.allocated_storage_gb
+# The default class, Multi-AZ: two instances and their storage, the stack's key and secret.
+_RDS_MULTI_AZ = (
+    2 * DB_T3_MICRO_PER_HOUR
+    + 2 * _RDS_STORAGE_GB * GP3_PER_GB_MONTH / HOURS_PER_MONTH
+    + (KMS_KEY_PER_MONTH + SECRET_PER_MONTH) / HOURS_PER_MONTH
+)
+# A read replica: one single-AZ instance of the default class with its own storage.
+_RDS_REPLICA = DB_T3_MICRO_PER_HOUR + _RDS_STORAGE_GB * GP3_PER_GB_MONTH / HOURS_PER_MONTH
+
 # Idle, per hour, for the lab's default configuration (labs/README.md, "idle, per hour").
 LAB_HOURLY: dict[str, HourlyCost] = {
     "LabS3Lifecycle": HourlyCost(0.001, at_most=True),
     "LabS3Website": HourlyCost(0.001, at_most=True),  # plus requests: visitors bill the owner
-    "LabRdsMysql": HourlyCost(0.042),
+    "LabRdsMysql": HourlyCost(round(_RDS_MULTI_AZ, 3)),
     "LabDynamoDbUsers": HourlyCost(0.001, at_most=True),
     "LabBackup": HourlyCost(0.002),
 }
 # LabRdsMysql with `-c read_replica=true` (the stack then has the output below).
-RDS_WITH_READ_REPLICA = HourlyCost(0.062)
+RDS_WITH_READ_REPLICA = HourlyCost(round(_RDS_MULTI_AZ + _RDS_REPLICA, 3))
 READ_REPLICA_OUTPUT = "ReplicaEndpoint"
 
 

@@ -3,6 +3,8 @@
 (Not named `constructs/`: a package of that name would shadow the `constructs` library.)
 """
 
+from lab_constructs.alerts import LabAlerts
+from lab_constructs.backup_plan import LabBackupPlan
 from lab_constructs.backup_vault import LabBackupVault
 from lab_constructs.buckets import LabBucket, LabWebsiteBucket
 from lab_constructs.database import LabMysql
@@ -13,6 +15,8 @@ from lab_constructs.network import LabVpc
 from lab_constructs.tables import LabTable, LabTableItem
 
 __all__ = [
+    "LabAlerts",
+    "LabBackupPlan",
     "LabBackupVault",
     "LabBucket",
     "LabFiles",

@@ -77,7 +77,6 @@ class LabMysql(Construct):
         security_group: the security group of the instance and its replicas.
         parameter_group: the parameter group of the instance and its replicas.
         database_insights: whether Database Insights is on (it depends on the class).
-        replicas: the read replicas added with `add_read_replica`.
     """
 
     def __init__(
@@ -126,7 +125,6 @@ class LabMysql(Construct):
         self._key = key
         self._log_exports = list(log_exports)
         self.database_insights = supports_database_insights(instance_class)
-        self.replicas: list[rds.DatabaseInstanceReadReplica] = []
         engine = rds.DatabaseInstanceEngine.mysql(version=version)
 
         self.parameter_group = rds.ParameterGroup(
@@ -223,7 +221,6 @@ class LabMysql(Construct):
             "The read replica only shows read scaling: it stays single-AZ to halve its cost; "
             "the primary it copies is Multi-AZ.",
         )
-        self.replicas.append(replica)
         return replica
 
     def allow_from(self, peer: ec2.IPeer, description: str) -> None:

@@ -1,54 +1,64 @@
-"""Files of a lab's folder uploaded into its bucket when the stack deploys."""
+"""Files of a lab's folder that the stack writes into its bucket when it deploys.
+
+Each file is one custom resource whose properties hold the file's text and Content-Type, served
+by our deploy-time function (handlers/deploy_time `put_object`): no asset zip, no AWS CLI layer
+(CDK's BucketDeployment brought a 21 MB one for a few hundred bytes), no second function. A
+changed file changes the resource's properties, so the next deploy rewrites the object; a file
+that leaves the lab, and every file on destroy, is deleted before its bucket.
+
+Limits, checked at synth: UTF-8 text (CloudFormation properties are strings; the handler writes
+the text's UTF-8 bytes, which are the file's bytes) of at most MAX_FILE_BYTES each, so a lab's
+template stays small and well under the size of a Lambda request.
+"""
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Sequence
 from pathlib import Path
 
-from aws_cdk import Stack
+from aws_cdk import CustomResource, Duration
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
-from lab_constructs.helpers import adopt_cdk_helper, stack_singleton
+from lab_constructs.deploy_time import DeployTimeFunction
 
-ASSETS_BUCKET = "arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>"
+RESOURCE_TYPE = "Custom::LabFile"
+MAX_FILE_BYTES = 32 * 1024
+# The handler retries AccessDenied for 2 minutes (handlers/deploy_time); then it must still answer.
+PUT_OBJECT_TIMEOUT = Duration.minutes(3)
+# Python's built-in table only (no /etc/mime.types), so every machine synthesizes the same.
+_BUILT_IN_TYPES = mimetypes.MimeTypes(filenames=())
 
 
-def _bucket_deployment_findings(destination_logical_id: str) -> dict[str, str]:
-    """What cdk-nag finds on CDK's bucket-deployment helper, with the reason for each."""
-    s3_grants = (
-        "CDK's bucket-deployment helper copies the lab's files from the CDK assets bucket into "
-        "the lab bucket; aws-cdk-lib grants it read on the assets and read/write on the lab "
-        "bucket's objects, scoped to those two buckets."
-    )
-    findings = {
-        "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-        "AWSLambdaBasicExecutionRole]": "CDK's bucket-deployment helper uses the AWS managed "
-        "AWSLambdaBasicExecutionRole only to write its own logs.",
-        "L1": "The runtime of CDK's bucket-deployment helper is chosen by aws-cdk-lib and "
-        "updated with it, not by the lab.",
-    }
-    for evidence in (
-        "Action::s3:GetBucket*",
-        "Action::s3:GetObject*",
-        "Action::s3:List*",
-        "Action::s3:Abort*",
-        "Action::s3:DeleteObject*",
-        f"Resource::{ASSETS_BUCKET}/*",
-        f"Resource::<{destination_logical_id}.Arn>/*",
-    ):
-        findings[f"IAM5[{evidence}]"] = s3_grants
-    return findings
+def content_type_of(name: str) -> str:
+    """The Content-Type of a UTF-8 text file by its name: `a.txt` -> text/plain; charset=utf-8."""
+    guessed, _ = _BUILT_IN_TYPES.guess_type(name, strict=True)
+    if guessed is None:
+        raise ValueError(f"LabFiles: no Content-Type known for {name!r}, give content_type")
+    return f"{guessed}; charset=utf-8" if guessed.startswith("text/") else guessed
+
+
+def read_text(path: Path) -> str:
+    """The file as text; raises ValueError unless it is UTF-8 of at most MAX_FILE_BYTES."""
+    data = path.read_bytes()
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(f"LabFiles: {path} has {len(data)} bytes, at most {MAX_FILE_BYTES}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"LabFiles: {path} is not UTF-8 text") from None
 
 
 class LabFiles(Construct):
-    """Uploads the named files of `source_dir` to the root of `bucket` (a BucketDeployment).
+    """Writes the named files of `source_dir` to the root of `bucket` on deploy.
 
-    Only the named files are uploaded, so a lab's guide can live beside its assets.
+    Only the named files are written, so a lab's guide can live beside its assets. The function
+    may put and delete these keys of this bucket only.
 
     Attributes:
-        deployment: the BucketDeployment.
+        objects: the custom resource of each file, by file name.
     """
 
     def __init__(
@@ -65,24 +75,37 @@ class LabFiles(Construct):
         Args:
             bucket: where the files go.
             source_dir: the lab's folder.
-            files: names of the files in `source_dir` to upload.
-            content_type: the `Content-Type` of every uploaded file (default: guessed by name).
+            files: names of the files in `source_dir` to write (UTF-8 text).
+            content_type: the `Content-Type` of every file (default: from each file's name).
         """
         super().__init__(scope, construct_id)
         missing = [name for name in files if not (source_dir / name).is_file()]
         if not files or missing:
             raise ValueError(f"LabFiles {construct_id}: no such file in {source_dir}: {missing}")
-        self.deployment = s3deploy.BucketDeployment(
+        writer = DeployTimeFunction(
             self,
-            "Upload",
-            destination_bucket=bucket,
-            sources=[
-                s3deploy.Source.asset(str(source_dir), exclude=["*", *(f"!{n}" for n in files)])
-            ],
-            content_type=content_type,
+            "Writer",
+            handler="put_object",
+            description=f"Writes {', '.join(files)} into the lab's bucket on deploy",
+            timeout=PUT_OBJECT_TIMEOUT,
         )
-        destination = Stack.of(bucket).get_logical_id(bucket.node.default_child)
-        adopt_cdk_helper(
-            stack_singleton(self, "Custom::CDKBucketDeployment"),
-            _bucket_deployment_findings(destination),
+        writer.function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:PutObject", "s3:DeleteObject"],
+                resources=[bucket.arn_for_objects(name) for name in files],
+            )
         )
+        self.objects: dict[str, CustomResource] = {
+            name: writer.custom_resource(
+                self,
+                name,
+                resource_type=RESOURCE_TYPE,
+                properties={
+                    "Bucket": bucket.bucket_name,
+                    "Key": name,
+                    "Body": read_text(source_dir / name),
+                    "ContentType": content_type or content_type_of(name),
+                },
+            )
+            for name in files
+        }

@@ -1,4 +1,4 @@
-"""Lambda functions that CDK adds on our behalf (auto-delete objects, bucket deployment, ...).
+"""Lambda functions that CDK adds on our behalf (auto-delete objects, default security group, ...).
 
 They are singletons at stack level, created by the constructs that need them. The construct
 that causes one calls `adopt_cdk_helper` so that the helper

@@ -10,10 +10,11 @@ from functools import cached_property
 from botocore.exceptions import ClientError
 
 from course.config import LabSettings
+from course.sheets import BACKUP
 from labcheck.aws import Aws, error_code
 from labcheck.core import Kind, Lab, Name, Objective
 
-RETENTION_DAYS = 7
+RETENTION_DAYS = BACKUP.retention_days
 # AWS Backup's default window: start within 8 hours, complete within 7 days.
 DEFAULT_START_MINUTES = 480
 DEFAULT_COMPLETION_MINUTES = 10080

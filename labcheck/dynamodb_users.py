@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from functools import cached_property
-from pathlib import Path
 
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
+from course.sheets import DYNAMODB_USERS
 from labcheck.aws import Aws, error_code
 from labcheck.core import Finding, Lab, Name, Objective
-
-PARTITION_KEY = "email"
-USER_NAME = "John Doe"
-AGE = 30
-HOBBIES = {"coding", "party"}
-# The lab's seed item (one source with the guide and the stack): its email is where a hand-built
-# John Doe is looked up when no index finds him.
-SEED_ITEM = Path(__file__).resolve().parent.parent / "labs" / "dynamodb_users" / "john_doe.json"
 
 _deserialize = TypeDeserializer().deserialize
 
 
 def _plain(item: dict) -> dict:
     return {key: _deserialize(value) for key, value in item.items()}
+
+
+PARTITION_KEY = DYNAMODB_USERS.partition_key
+# The lab's seed item, john_doe.json (one source with the guide and the stack): what the student
+# writes, and, by its email, where a hand-built John Doe is looked up when no index finds him.
+JOHN_DOE = _plain(DYNAMODB_USERS.seed_item())
+USER_NAME = JOHN_DOE[DYNAMODB_USERS.index_key]
+AGE = JOHN_DOE["age"]
+HOBBIES = set(JOHN_DOE["hobbies"])
 
 
 def _name_part(attribute: str) -> str:
@@ -111,9 +111,8 @@ class UsersTable:
             for item in (self.by_name if isinstance(self.by_name, list) else [])
             if named_john_doe(item) and all(key in item for key in table_keys)
         ]
-        if table_keys == [PARTITION_KEY] and SEED_ITEM.exists():
-            seed = _plain(json.loads(SEED_ITEM.read_text()))
-            candidates.append({PARTITION_KEY: seed[PARTITION_KEY]})
+        if table_keys == [PARTITION_KEY]:
+            candidates.append({PARTITION_KEY: JOHN_DOE[PARTITION_KEY]})
         for key in candidates:
             typed = {name: {"S": value} for name, value in key.items() if isinstance(value, str)}
             if len(typed) != len(key):
@@ -218,7 +217,7 @@ OBJECTIVES = (
         f" {' and '.join(sorted(HOBBIES))}",
         john_doe_item,
         "Explore table items > Create item: age as a Number, hobbies as a List of Strings"
-        " (coding, party)",
+        f" ({', '.join(sorted(HOBBIES))})",
     ),
     Objective(
         "A global secondary index on the name, projecting ALL attributes, is active",

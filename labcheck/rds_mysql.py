@@ -7,11 +7,12 @@ from functools import cached_property
 from botocore.exceptions import ClientError
 
 from course.config import ALLOWED_DB_INSTANCE_CLASSES
+from course.sheets import RDS_MYSQL
 from labcheck.aws import Aws, error_code
 from labcheck.core import Kind, Lab, Name, Objective
 
 ENGINE = "mysql"
-STORAGE_GB = range(20, 51)
+STORAGE_GB = range(RDS_MYSQL.allocated_storage_gb, RDS_MYSQL.max_storage_gb + 1)
 
 
 class Database:

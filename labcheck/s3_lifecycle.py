@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from course.sheets import S3_LIFECYCLE
 from labcheck.core import Finding, Kind, Lab, Name, Objective
 from labcheck.s3 import BUCKET_EXISTS, Bucket
 
 GLACIER = "GLACIER"
-GLACIER_AFTER_DAYS = 30
-EXPIRE_AFTER_DAYS = 365
-TEST_FILE = "test.txt"
+GLACIER_AFTER_DAYS = S3_LIFECYCLE.glacier_after_days
+EXPIRE_AFTER_DAYS = S3_LIFECYCLE.expire_after_days
+TEST_FILE = S3_LIFECYCLE.test_file
 SMALL_OBJECTS_TOO = "varies_by_storage_class"
 STORAGE_CLASSES = {
     "STANDARD_IA": "Standard-IA",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
+from course.sheets import S3_WEBSITE
 from labcheck.aws import Aws, HttpResponse
 from labcheck.core import Lab, Name, Objective
 from labcheck.s3 import BUCKET_EXISTS, Bucket
 
-INDEX_DOCUMENT = "index.html"
-ERROR_DOCUMENT = "error.html"
+INDEX_DOCUMENT = S3_WEBSITE.index_document
+ERROR_DOCUMENT = S3_WEBSITE.error_document
 MISSING_PAGE = "labcheck-no-such-page.html"
 PUBLIC_ACTION = "s3:getobject"
 # Regions whose website endpoint is `s3-website-<region>`; every other region uses a dot.

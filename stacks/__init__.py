@@ -1,16 +1,14 @@
-"""The lab stacks, one module each, registered here in course order."""
+"""The lab stacks, one module each, in course order: the registry's (course/sheets.py `LABS`)."""
 
-from stacks.backup import BackupStack
-from stacks.dynamodb_users import DynamoDbUsersStack
+from importlib import import_module
+
+from course.sheets import LABS as REGISTRY
 from stacks.lab_stack import LabStack
-from stacks.rds_mysql import RdsMysqlStack
-from stacks.s3_lifecycle import S3LifecycleStack
-from stacks.s3_website import S3WebsiteStack
 
-LABS: tuple[type[LabStack], ...] = (
-    S3LifecycleStack,
-    S3WebsiteStack,
-    RdsMysqlStack,
-    DynamoDbUsersStack,
-    BackupStack,
-)
+
+def _stack_class(path: str) -> type[LabStack]:
+    module, name = path.split(":")
+    return getattr(import_module(module), name)
+
+
+LABS: tuple[type[LabStack], ...] = tuple(_stack_class(lab.stack) for lab in REGISTRY)

@@ -2,28 +2,26 @@
 
 import json
 
-from aws_cdk import Tags
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
+from course import sheets
 from course.config import LabSettings
 from lab_constructs import LabTable, LabTableItem
 from stacks.lab_stack import LabStack
 
-PARTITION_KEY = dynamodb.Attribute(name="email", type=dynamodb.AttributeType.STRING)
+SHEET = sheets.DYNAMODB_USERS
+PARTITION_KEY = dynamodb.Attribute(name=SHEET.partition_key, type=dynamodb.AttributeType.STRING)
 # The index's key is the full name as one attribute: the lab queries "John Doe", and one string
 # is what students type in the console (see the guide for the lastName + firstName variant).
-NAME = dynamodb.Attribute(name="name", type=dynamodb.AttributeType.STRING)
-INDEX_NAME = "name-index"  # the name the console proposes for an index on `name`
-SEED_ITEM = "john_doe.json"
+NAME = dynamodb.Attribute(name=SHEET.index_key, type=dynamodb.AttributeType.STRING)
+INDEX_NAME = SHEET.index_name
 
 
 class DynamoDbUsersStack(LabStack):
     """An on-demand `Users` table keyed by e-mail, a name index, and John Doe in it."""
 
-    lab_id = "LabDynamoDbUsers"
-    title = "My First DynamoDB Table and My First Secondary Index"
-    folder = "dynamodb_users"
+    lab = sheets.lab("LabDynamoDbUsers")
 
     def __init__(self, scope: Construct, *, settings: LabSettings) -> None:
         super().__init__(scope, settings=settings)
@@ -32,13 +30,10 @@ class DynamoDbUsersStack(LabStack):
         self.table = LabTable(
             self, "Users", table_name=settings.users_table_name, partition_key=PARTITION_KEY
         ).table
-        # The tag marks the table for LabBackup; no export ties the two stacks together.
-        backup_tag_key, backup_tag_value = settings.backup_tag
-        Tags.of(self.table).add(backup_tag_key, backup_tag_value)
 
         # Table lab, step 2: create the item John Doe (the same JSON as the guide's put-item).
         john_doe = LabTableItem(
-            self, "JohnDoe", table=self.table, item_file=self.lab_dir / SEED_ITEM
+            self, "JohnDoe", table=self.table, item_file=self.lab_dir / SHEET.seed_item_file
         ).item
 
         # Index lab: a global secondary index on the name, projecting every attribute.

@@ -9,24 +9,37 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from course.config import LabSettings
+from course.sheets import LABS_DIR, Lab
 from lab_constructs.expiry import StackExpiry
 from lab_constructs.tagging import apply_tags
 
 COURSE_TAG = "storage-and-data"
 MANAGED_BY_TAG = "course-labs-cdk"
-LABS_DIR = Path(__file__).resolve().parent.parent / "labs"
+
+
+class _FromLab:
+    """A class attribute of a lab stack read from its registered `lab` (course/sheets.py)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, stack: object, stack_class: type) -> str:
+        return getattr(stack_class.lab, self._name)
 
 
 class LabStack(Stack):
-    """One lab: subclasses set `lab_id` (construct id and stack name), `title` and `folder`.
+    """One lab: subclasses set `lab`, its entry of the registry (course/sheets.py `LABS`).
+
+    `lab_id` (construct id and stack name), `title` and `folder` are read from it.
 
     The stack is environment-agnostic: it deploys into whatever account and region the CDK CLI
     is pointed at, so synthesis needs no credentials.
     """
 
-    lab_id: ClassVar[str]
-    title: ClassVar[str]
-    folder: ClassVar[str]
+    lab: ClassVar[Lab]
+    lab_id = _FromLab()
+    title = _FromLab()
+    folder = _FromLab()
 
     def __init__(self, scope: Construct, *, settings: LabSettings) -> None:
         super().__init__(
@@ -35,7 +48,6 @@ class LabStack(Stack):
             stack_name=settings.stack_name(self.lab_id),
             description=f"Course lab: {self.title} (course-labs-cdk)",
         )
-        self.settings = settings
         tags = {"course": COURSE_TAG, "lab": self.lab_id, "managed-by": MANAGED_BY_TAG}
         if settings.participant:
             tags["participant"] = settings.participant

@@ -1,15 +1,16 @@
 """Lab "Hands-On - RDS": an encrypted Multi-AZ MySQL with IAM authentication, cheap to run."""
 
-from aws_cdk import ArnFormat, Duration, Fn
+from aws_cdk import Duration, Fn
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_rds as rds
 from constructs import Construct
 
+from course import sheets
 from course.config import LabSettings
 from lab_constructs import LabKey, LabMysql, LabVpc
+from lab_constructs.cloudshell import LabCloudShellAccess
 from lab_constructs.course_network import shared_vpc
-from lab_constructs.database import MYSQL_PORT
+from lab_constructs.iam_connect import LabIamConnectRole
 from lab_constructs.network import ISOLATED_SUBNETS, PUBLIC_SUBNETS
 from lab_constructs.network_cleanup import LabNetworkCleanup
 from stacks.lab_stack import LabStack
@@ -30,8 +31,8 @@ REPLICA_IDENTIFIER = "lab-rds-mysql-replica"
 # rds-instance-default-admin-check (Security Hub RDS.25, Control Tower CT.RDS.PR.22) flags.
 # Still 1-16 letters, as RDS for MySQL asks; students read it from the secret and the outputs.
 MASTER_USERNAME = "labmaster"
-ALLOCATED_STORAGE_GIB = 20
-MAX_ALLOCATED_STORAGE_GIB = 50
+ALLOCATED_STORAGE_GIB = sheets.RDS_MYSQL.allocated_storage_gb
+MAX_ALLOCATED_STORAGE_GIB = sheets.RDS_MYSQL.max_storage_gb
 # A read replica needs automated backups on its source; one day is the least.
 BACKUP_RETENTION = Duration.days(1)
 LOG_EXPORTS = ("error", "slowquery")
@@ -49,9 +50,7 @@ CREDENTIAL_VARIABLES = "AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKE
 class RdsMysqlStack(LabStack):
     """RDS for MySQL 8.4, Multi-AZ, encrypted, TLS-only, with an IAM-authenticated user."""
 
-    lab_id = "LabRdsMysql"
-    title = "Hands-On - RDS"
-    folder = "rds_mysql"
+    lab = sheets.lab("LabRdsMysql")
 
     def __init__(self, scope: Construct, *, settings: LabSettings) -> None:
         super().__init__(scope, settings=settings)
@@ -102,29 +101,16 @@ class RdsMysqlStack(LabStack):
             self.database.allow_from(ec2.Peer.ipv4(public_cidr), f"MySQL from {public_cidr}")
 
         # Reaching the private database at no running cost: a CloudShell VPC environment in
-        # the isolated subnets with this security group. The free S3 gateway endpoint lets it
-        # install the MySQL client from the Amazon Linux repositories, which S3 serves.
-        self.client_security_group = ec2.SecurityGroup(
+        # the isolated subnets with this security group (and a free S3 gateway endpoint).
+        self.client_security_group = LabCloudShellAccess(
             self,
-            "CloudShellSecurityGroup",
+            "CloudShell",
             vpc=self.vpc,
-            description="A CloudShell VPC environment that connects to the lab database",
-            allow_all_outbound=False,
-        )
-        self.client_security_group.connections.allow_to(
-            self.database.security_group, ec2.Port.tcp(MYSQL_PORT), "MySQL to the lab database"
-        )
-        self.client_security_group.add_egress_rule(
-            ec2.Peer.any_ipv4(),
-            ec2.Port.HTTPS,
-            "HTTPS, which only reaches S3 (the isolated subnets route nothing else out)",
-        )
-        if not shared:  # the course network has its own, once for the class
-            self.vpc.add_gateway_endpoint(
-                "S3Endpoint",
-                service=ec2.GatewayVpcEndpointAwsService.S3,
-                subnets=[ec2.SubnetSelection(subnet_group_name=ISOLATED_SUBNETS)],
-            )
+            database=self.database,
+            subnet_group=ISOLATED_SUBNETS,
+            # The course network has its S3 gateway endpoint already, once for the class.
+            gateway_endpoint=not shared,
+        ).security_group
 
         # Post-launch task: a read replica (doubles the cost, so only with -c read_replica=true).
         self.replica = (
@@ -135,25 +121,17 @@ class RdsMysqlStack(LabStack):
             else None
         )
 
-        # Goal: an IAM-authenticated client. A role of the stack that principals of this
-        # account may assume lets its sessions connect as one database user, to this lab's
-        # database only. Students assume it rather than attach a policy to themselves: nothing
-        # outside the stack then refers to a stack resource, so `cdk destroy` (and the
-        # auto-expiry) never meets an attached policy (IAM's DeleteConflict).
+        # Goal: an IAM-authenticated client: a role students assume to connect as one
+        # database user, to this lab's database (and replica) only.
         connectable = [self.instance, *([self.replica] if self.replica else [])]
-        self.iam_connect_role = iam.Role(
+        self.iam_connect_role = LabIamConnectRole(
             self,
             "IamConnectRole",
-            assumed_by=iam.AccountRootPrincipal(),
+            instances=connectable,
+            db_user=IAM_DB_USER,
+            max_session=CONNECT_SESSION,
             description=f"Assume to connect to the lab's MySQL as {IAM_DB_USER} (IAM auth)",
-            max_session_duration=CONNECT_SESSION,
-        )
-        self.iam_connect_role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["rds-db:connect"],
-                resources=[self._db_user_arn(db, IAM_DB_USER) for db in connectable],
-            )
-        )
+        ).role
 
         # Beyond the sheet: what the guide has students leave in the lab's VPC (a CloudShell VPC
         # environment's interface, a replica made by hand) would block deleting the network;
@@ -171,15 +149,6 @@ class RdsMysqlStack(LabStack):
         )
 
         self._outputs()
-
-    def _db_user_arn(self, instance: rds.DatabaseInstanceBase, user: str) -> str:
-        """`arn:...:rds-db:<region>:<account>:dbuser:<instance resource id>/<user>`."""
-        return self.format_arn(
-            service="rds-db",
-            resource="dbuser",
-            resource_name=f"{instance.instance_resource_id}/{user}",
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
 
     def _outputs(self) -> None:
         endpoint = self.instance.db_instance_endpoint_address

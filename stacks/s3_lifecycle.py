@@ -4,23 +4,22 @@ from aws_cdk import Duration
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from course import sheets
 from course.config import LabSettings
 from lab_constructs import LabBucket, LabFiles
 from stacks.lab_stack import LabStack
 
-GLACIER_AFTER = Duration.days(30)
-EXPIRE_AFTER = Duration.days(365)
+SHEET = sheets.S3_LIFECYCLE
+GLACIER_AFTER = Duration.days(SHEET.glacier_after_days)
+EXPIRE_AFTER = Duration.days(SHEET.expire_after_days)
 # Beyond the sheet: parts of abandoned multipart uploads are billed until aborted.
 ABORT_INCOMPLETE_UPLOADS_AFTER = Duration.days(7)
-TEST_FILE = "test.txt"
 
 
 class S3LifecycleStack(LabStack):
     """A private bucket whose lifecycle rule archives, then expires, every object."""
 
-    lab_id = "LabS3Lifecycle"
-    title = "Create a Lifecycle Rule"
-    folder = "s3_lifecycle"
+    lab = sheets.lab("LabS3Lifecycle")
 
     def __init__(self, scope: Construct, *, settings: LabSettings) -> None:
         super().__init__(scope, settings=settings)
@@ -31,7 +30,7 @@ class S3LifecycleStack(LabStack):
             "LifecycleBucket",
             lifecycle_rules=[
                 s3.LifecycleRule(
-                    id="GlacierAfter30DaysExpireAfter365Days",
+                    id=SHEET.rule_id,
                     enabled=True,
                     transitions=[
                         s3.Transition(
@@ -52,7 +51,9 @@ class S3LifecycleStack(LabStack):
         self.bucket = lab_bucket.bucket
 
         # Step 3: upload a test file.
-        LabFiles(self, "TestFile", bucket=self.bucket, source_dir=self.lab_dir, files=[TEST_FILE])
+        LabFiles(
+            self, "TestFile", bucket=self.bucket, source_dir=self.lab_dir, files=[SHEET.test_file]
+        )
 
         self.output("BucketName", self.bucket.bucket_name, "The lab's bucket")
         self.output(

@@ -2,21 +2,18 @@
 
 from constructs import Construct
 
+from course import sheets
 from course.config import LabSettings
 from lab_constructs import LabFiles, LabWebsiteBucket
 from stacks.lab_stack import LabStack
 
-INDEX_DOCUMENT = "index.html"
-ERROR_DOCUMENT = "error.html"
-HTML_CONTENT_TYPE = "text/html; charset=utf-8"
+SHEET = sheets.S3_WEBSITE
 
 
 class S3WebsiteStack(LabStack):
     """A bucket with static website hosting, public read through its policy, and two pages."""
 
-    lab_id = "LabS3Website"
-    title = "Host a Static Website with S3"
-    folder = "s3_website"
+    lab = sheets.lab("LabS3Website")
 
     def __init__(self, scope: Construct, *, settings: LabSettings) -> None:
         super().__init__(scope, settings=settings)
@@ -24,7 +21,10 @@ class S3WebsiteStack(LabStack):
         # Steps 1-4: a bucket with static website hosting whose policy lets anyone read its
         # objects (Block Public Access off for policies only, see LabWebsiteBucket).
         website = LabWebsiteBucket(
-            self, "WebsiteBucket", index_document=INDEX_DOCUMENT, error_document=ERROR_DOCUMENT
+            self,
+            "WebsiteBucket",
+            index_document=SHEET.index_document,
+            error_document=SHEET.error_document,
         )
         self.bucket = website.bucket
 
@@ -35,8 +35,8 @@ class S3WebsiteStack(LabStack):
             "Pages",
             bucket=self.bucket,
             source_dir=self.lab_dir,
-            files=[INDEX_DOCUMENT, ERROR_DOCUMENT],
-            content_type=HTML_CONTENT_TYPE,
+            files=list(SHEET.pages),
+            content_type=SHEET.content_type,
         )
 
         self.output("BucketName", self.bucket.bucket_name, "The lab's website bucket")

@@ -50,6 +50,21 @@ class Synth:
     def template(self, lab_id: str) -> dict[str, Any]:
         return json.loads(self.template_path(lab_id).read_text())
 
+    def construct_paths(self, lab_id: str) -> dict[str, str]:
+        """Logical id -> construct path, from the stack's metadata."""
+        metadata_file = self.stacks[lab_id].get("additionalMetadataFile")
+        metadata = (
+            json.loads((self.outdir / metadata_file).read_text())
+            if metadata_file
+            else self.stacks[lab_id].get("metadata", {})
+        )
+        return {
+            entry["data"]: path.lstrip("/")
+            for path, entries in metadata.items()
+            for entry in entries
+            if entry["type"] == "aws:cdk:logicalId"
+        }
+
     def assertions(self, lab_id: str):
         """The stack's template as an `aws_cdk.assertions.Template`."""
         from aws_cdk.assertions import Template
@@ -109,3 +124,39 @@ def synthesize(context: dict[str, Any] | None = None, outdir: Path | None = None
 def synthesized(**context: Any) -> Synth:
     """`synthesize`, cached per context: call it with the same options to share the result."""
     return synthesize(context)
+
+
+PARTICIPANT = "ana"
+# Every lab option set to a non-default value at once, as the CDK CLI passes `-c key=value`
+# (strings). The options of different labs are independent, so one synth covers them all.
+EVERY_OPTION = {
+    "participant": "ben",
+    "db_instance_class": "db.t3.medium",
+    "read_replica": "true",
+    "db_public_access_cidr": "203.0.113.7/32",
+    "notify_email": "trainer@example.com",
+    "expires_in_hours": "6",
+}
+
+# The configurations the matrix synthesizes (tests/test_matrix.py, tests/test_checkov.py).
+# LabRdsMysql in the course network (which excludes db_public_access_cidr), with the other
+# RDS options that still apply.
+SHARED_NETWORK = {
+    "participant": "cem",
+    "shared_network": "true",
+    "read_replica": "true",
+    "db_instance_class": "db.t4g.small",
+}
+CONFIGURATIONS: dict[str, dict[str, str]] = {
+    "default": {},
+    "participant": {"participant": PARTICIPANT},
+    "every-option": EVERY_OPTION,
+    # LabRdsMysql in the course network (CourseNetwork, in "default"); not with
+    # db_public_access_cidr (course/config.py refuses both), so a configuration of its own.
+    "shared-network": SHARED_NETWORK,
+}
+
+
+def synth_of(config: str) -> Synth:
+    """The app synthesized in one of `CONFIGURATIONS`."""
+    return synthesized(**CONFIGURATIONS[config])

@@ -10,21 +10,12 @@ import re
 import pytest
 from aws_cdk import aws_lambda as lambda_
 
-from tests.conftest import EVERY_OPTION, PARTICIPANT, role_statements
+from tests.synth import EVERY_OPTION, PARTICIPANT
+from tests.templates import of_type, only, role_statements
 
 LAB = "LabBackup"
 ACCOUNT, REGION, PARTITION = "123456789012", "us-east-1", "aws"
 EMAIL = EVERY_OPTION["notify_email"]
-
-
-def resources(template: dict, resource_type: str) -> dict[str, dict]:
-    return {k: r for k, r in template["Resources"].items() if r["Type"] == resource_type}
-
-
-def only(template: dict, resource_type: str) -> tuple[str, dict]:
-    found = resources(template, resource_type)
-    assert len(found) == 1, f"expected one {resource_type}, found {sorted(found)}"
-    return found.popitem()
 
 
 def resolve(value, template: dict):
@@ -125,7 +116,7 @@ def test_key_policy_names_no_role_of_the_stack(template, key_id):
             }
         )
     ], "only the account's statement, which lets IAM policies grant the key"
-    roles = set(resources(template, "AWS::IAM::Role"))
+    roles = set(of_type(template, "AWS::IAM::Role"))
     assert not any(role in principal for role in roles for principal in principals)
 
 
@@ -224,31 +215,13 @@ def test_backup_role_is_assumed_by_aws_backup_only(template, backup_role_id):
 
 
 def test_managed_policies_of_the_backup_role_are_acknowledged_with_a_reason(synth):
-    acks = synth.acknowledgements(LAB)[f"{LAB}/BackupRole"]
+    acks = synth.acknowledgements(LAB)[f"{LAB}/Plan/Role"]
     assert set(acks) == {
         "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
         f"service-role/{name}]"
         for name in ("AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores")
     }
     assert all("AWS Backup" in reason for reason in acks.values())
-
-
-def test_every_acknowledgement_has_a_reason_and_is_used(synth):
-    suppressed = {
-        (construct["constructPath"], violation["ruleName"])
-        for plugin in synth.validation_report["pluginReports"]
-        for violation in plugin.get("suppressedViolations", [])
-        for construct in violation["violatingConstructs"]
-    }
-    acks = synth.acknowledgements(LAB)
-    assert acks, "the lab acknowledges findings of CDK's helpers and the backup role"
-    for path, rules in acks.items():
-        for rule_id, reason in rules.items():
-            assert len(reason.strip()) >= 20, f"{rule_id} on {path} needs a reason"
-            rule = rule_id.split("::", 1)[-1]
-            assert any(p == path or p.startswith(f"{path}/") for p, r in suppressed if r == rule), (
-                f"{rule_id} acknowledged on {path} but nothing there raises it"
-            )
 
 
 # --- failure notifications ---------------------------------------------------------------------
@@ -279,7 +252,7 @@ def test_rule_role_may_publish_and_encrypt_for_the_topic_only(template, key_id):
     role_id = rule["Targets"][0]["RoleArn"]["Fn::GetAtt"][0]
     statements = [
         statement
-        for policy in resources(template, "AWS::IAM::Policy").values()
+        for policy in of_type(template, "AWS::IAM::Policy").values()
         if {"Ref": role_id} in policy["Properties"]["Roles"]
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
     ]
@@ -314,7 +287,7 @@ def test_topic_accepts_tls_requests_only(assertions):
 
 
 def test_no_email_subscription_by_default(template):
-    assert resources(template, "AWS::SNS::Subscription") == {}
+    assert of_type(template, "AWS::SNS::Subscription") == {}
 
 
 def test_notify_email_subscribes_that_address(every_option_synth):
@@ -363,7 +336,7 @@ def test_purge_waits_with_an_is_complete_handler_beyond_15_minutes(template, pur
 def test_purge_handler_may_touch_this_vault_only(template, purge, vault):
     statements = [
         statement
-        for policy in resources(template, "AWS::IAM::Policy").values()
+        for policy in of_type(template, "AWS::IAM::Policy").values()
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
         if any(
             str(action).startswith(("backup:", "dynamodb:"))
@@ -391,7 +364,7 @@ def test_purge_handler_may_touch_this_vault_only(template, purge, vault):
 
 
 def test_every_function_logs_to_a_destroyable_group_with_retention(template):
-    functions = resources(template, "AWS::Lambda::Function")
+    functions = of_type(template, "AWS::Lambda::Function")
     assert len(functions) == 5, "purge on-event and is-complete, three framework functions"
     for logical_id, function in functions.items():
         log_group = template["Resources"][
@@ -408,7 +381,7 @@ def test_purge_handlers_run_on_the_newest_python(template):
     )
     runtimes = {
         function["Properties"]["Runtime"]
-        for function in resources(template, "AWS::Lambda::Function").values()
+        for function in of_type(template, "AWS::Lambda::Function").values()
         if function["Properties"]["Handler"].startswith("index.")
     }
     assert runtimes == {newest}
@@ -417,7 +390,7 @@ def test_purge_handlers_run_on_the_newest_python(template):
 def test_purge_handler_asset_holds_the_handler_only(synth, purge, template):
     function = next(
         f
-        for f in resources(template, "AWS::Lambda::Function").values()
+        for f in of_type(template, "AWS::Lambda::Function").values()
         if f["Properties"]["Handler"] == "index.is_complete"
     )
     asset_hash = function["Properties"]["Code"]["S3Key"].removesuffix(".zip")

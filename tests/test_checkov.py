@@ -19,8 +19,7 @@ from typing import Any
 import pytest
 
 from stacks import LABS
-from tests.synth import ROOT, Synth, SynthFailed
-from tests.test_matrix import CONFIGURATIONS, synth_of
+from tests.synth import CONFIGURATIONS, ROOT, SynthFailed, synth_of
 
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 SKIPS_FILE = Path(__file__).parent / "checkov-skips.json"
@@ -50,22 +49,6 @@ class Finding:
         return f"{self.check} ({self.title}) on {self.resource} [{self.path}] in {self.template}"
 
 
-def _construct_paths(synth: Synth, lab_id: str) -> dict[str, str]:
-    """Logical id -> construct path, from the stack's metadata."""
-    metadata_file = synth.stacks[lab_id].get("additionalMetadataFile")
-    metadata = (
-        json.loads((synth.outdir / metadata_file).read_text())
-        if metadata_file
-        else synth.stacks[lab_id].get("metadata", {})
-    )
-    return {
-        entry["data"]: path.lstrip("/")
-        for path, entries in metadata.items()
-        for entry in entries
-        if entry["type"] == "aws:cdk:logicalId"
-    }
-
-
 def _reports(output: str) -> list[dict[str, Any]]:
     reports = json.loads(output)
     return reports if isinstance(reports, list) else [reports]
@@ -83,7 +66,7 @@ def checkov_findings() -> list[Finding]:
         except SynthFailed:  # test_matrix reports it; check the other configurations
             continue
         for lab_id in synth.stacks:
-            where = (config, lab_id, _construct_paths(synth, lab_id))
+            where = (config, lab_id, synth.construct_paths(lab_id))
             templates[synth.template_path(lab_id).resolve()] = where
     command = [str(CHECKOV), "--framework", "cloudformation", "--output", "json"]
     command += ["--quiet", "--compact", "--skip-download", "--soft-fail"]

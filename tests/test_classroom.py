@@ -20,6 +20,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from botocore.stub import Stubber
 from moto import mock_aws
 
 from course import classroom
@@ -28,6 +29,8 @@ from tests.synth import ROOT
 LABS = classroom.lab_ids()
 LAB = LABS[0]
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+# How long a fake deploy runs: long enough for the runs of a class to overlap.
+RUN_SECONDS = 0.05
 MAKE_OPTIONS = ["CONCURRENCY=2", "EXPIRES_IN_HOURS=6"]
 CDK = str(classroom.CDK)
 
@@ -58,15 +61,13 @@ class FakeCdk:
 
     def __init__(
         self,
-        cloud: FakeCloud | None = None,
         failing: tuple[str, ...] = (),
-        delay: float = 0.05,
         raising=(),
         states: dict[str, dict] | None = None,
         synth_exit: int = 0,
     ) -> None:
-        self.cloud = cloud or FakeCloud()
-        self.failing, self.raising, self.delay = failing, raising, delay
+        self.cloud = FakeCloud()
+        self.failing, self.raising = failing, raising
         self.states, self.synth_exit = states or {}, synth_exit
         self.commands: list[list[str]] = []
         self.in_flight = self.max_in_flight = 0
@@ -92,7 +93,7 @@ class FakeCdk:
         try:
             if who in self.raising:
                 raise FileNotFoundError("node_modules/.bin/cdk")
-            time.sleep(self.delay)
+            time.sleep(RUN_SECONDS)
             self.act(command, who)
             log.write_text(f"$ {' '.join(command)}\n\n❌ {who}: Resource limit exceeded\n")
             return 1 if who in self.failing else 0
@@ -619,6 +620,32 @@ def test_overview_states_prices_region_date_and_prerequisites():
 
 def test_main_readme_links_the_overview():
     assert "](labs/README.md)" in (ROOT / "README.md").read_text()
+
+
+def test_status_reads_every_page_of_describe_stacks():
+    # An account with many stacks answers DescribeStacks in pages (NextToken): a participant's
+    # stack on the second page is still found.
+    client = boto3.client(
+        "cloudformation",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    created = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+    def stack(name: str) -> dict:
+        return {"StackName": name, "StackStatus": "CREATE_COMPLETE", "CreationTime": created}
+
+    with Stubber(client) as stubber:
+        stubber.add_response(
+            "describe_stacks", {"Stacks": [stack(f"ana-{LAB}")], "NextToken": "page-2"}, {}
+        )
+        stubber.add_response(
+            "describe_stacks", {"Stacks": [stack(f"ben-{LAB}")]}, {"NextToken": "page-2"}
+        )
+        found = classroom.deployed_labs(client, ["ana", "ben"], [LAB])
+        stubber.assert_no_pending_responses()
+    assert [(d.participant, d.lab_id) for d in found] == [("ana", LAB), ("ben", LAB)]
 
 
 def test_a_class_gets_its_sign_ins_like_a_lab(tmp_path, capsys):

@@ -8,7 +8,6 @@ import sys
 import pytest
 
 from course.config import (
-    ALLOWED_DB_INSTANCE_CLASSES,
     ContextError,
     LabSettings,
     Selection,
@@ -50,13 +49,24 @@ def test_participant_rejects_other_names(name):
         settings(participant=name)
 
 
-@pytest.mark.parametrize("instance_class", ALLOWED_DB_INSTANCE_CLASSES)
+# The lab sheet's classes ("db.t3.medium or smaller", and the Graviton equivalents), literally.
+SHEET_CLASSES = (
+    "db.t3.micro",
+    "db.t3.small",
+    "db.t3.medium",
+    "db.t4g.micro",
+    "db.t4g.small",
+    "db.t4g.medium",
+)
+
+
+@pytest.mark.parametrize("instance_class", SHEET_CLASSES)
 def test_db_instance_class_accepts_medium_or_smaller(instance_class):
     assert settings(db_instance_class=instance_class).db_instance_class == instance_class
 
 
 @pytest.mark.parametrize(
-    "instance_class", ["db.t3.large", "db.m5.large", "t3.micro", "DB.T3.MICRO"]
+    "instance_class", ["db.t3.large", "db.m5.large", "db.r5.large", "t3.micro", "DB.T3.MICRO"]
 )
 def test_db_instance_class_rejects_the_rest_and_lists_the_allowed(instance_class):
     with pytest.raises(ContextError, match=r"db_instance_class=.*db\.t3\.micro, db\.t3\.small"):
@@ -276,7 +286,9 @@ def test_a_class_is_one_assembly_with_one_stack_per_participant_of_one_lab():
         who = synth.stacks[artifact_id]["displayName"].split("/")[0]
         assert tags["participant"] == who
         assert "ExpiresAt" in template["Outputs"], "the class's options reach every stack"
-    assert synth.validation_report["pluginReports"][0]["violations"] == []
+    # cdk-nag writes no plugin report when it has nothing to say (no finding, none acknowledged).
+    reports = synth.validation_report["pluginReports"]
+    assert [v for report in reports for v in report["violations"]] == []
 
 
 # Each bad option through the app as the CDK CLI runs it: exit non-zero, one line, the key named.

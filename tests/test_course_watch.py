@@ -5,6 +5,7 @@ import json
 import pytest
 
 from tests.synth import synthesized
+from tests.templates import of_type
 
 STACK = "CourseWatch"
 LABS = ("LabS3Lifecycle", "LabS3Website", "LabRdsMysql", "LabDynamoDbUsers", "LabBackup")
@@ -14,10 +15,6 @@ EMAIL = "trainer@example.com"
 @pytest.fixture(scope="module")
 def template(synth):
     return synth.template(STACK)
-
-
-def of_type(template, resource_type):
-    return {k: r for k, r in template["Resources"].items() if r["Type"] == resource_type}
 
 
 def rule(template, detail_type):

@@ -223,3 +223,103 @@ def test_class_status_reads_the_time_the_clock_answers():
     handler.expiry_time(event("Create", {"Hours": "1"}), now=lambda: ran_at, send=answers)
     expires_at = answers.only["Data"]["ExpiresAt"]
     assert _parse_time(expires_at) == datetime(2026, 11, 20, 10, 30, 15, tzinfo=UTC)
+
+
+# put_object: a lab's file into its bucket (LabFiles).
+
+BUCKET = "ana-labs3website-websitebucket"
+PAGE = "<h1>Caf\u00e9</h1>\r\n"  # non-ASCII and CRLF: the bytes must arrive unchanged
+OBJECT = f"s3://{BUCKET}/index.html"
+HTML = "text/html; charset=utf-8"
+
+
+def file_event(request_type: str = "Create", physical_id: str | None = None, **changes) -> dict:
+    properties = {"Bucket": BUCKET, "Key": "index.html", "Body": PAGE, "ContentType": HTML}
+    return event(request_type, properties | changes, physical_id)
+
+
+@pytest.fixture
+def s3():
+    client = boto3.client(
+        "s3", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
+def expect_put_object(stubber: Stubber, body: str = PAGE) -> None:
+    expected = {
+        "Bucket": BUCKET,
+        "Key": "index.html",
+        "Body": body.encode("utf-8"),
+        "ContentType": HTML,
+    }
+    stubber.add_response("put_object", {}, expected)
+
+
+def test_put_object_writes_the_files_utf8_bytes_with_its_content_type(s3):
+    client, stubber = s3
+    expect_put_object(stubber)
+    answers = Answers()
+    handler.put_object(file_event(), client=client, sleep=pytest.fail, send=answers)
+    assert answers.only["Status"] == "SUCCESS"
+    assert answers.only["PhysicalResourceId"] == OBJECT
+
+
+def test_put_object_on_update_rewrites_the_object_under_the_same_id(s3):
+    client, stubber = s3
+    expect_put_object(stubber, "<h1>New</h1>")
+    answers = Answers()
+    changed = file_event("Update", OBJECT, Body="<h1>New</h1>")
+    handler.put_object(changed, client=client, sleep=pytest.fail, send=answers)
+    assert answers.only["Status"] == "SUCCESS"
+    assert answers.only["PhysicalResourceId"] == OBJECT, "the same id: no delete of the object"
+
+
+def test_put_object_retries_access_denied(s3):
+    client, stubber = s3
+    stubber.add_client_error("put_object", service_error_code="AccessDenied", http_status_code=403)
+    expect_put_object(stubber)
+    pauses, answers = [], Answers()
+    handler.put_object(file_event(), client=client, sleep=pauses.append, send=answers)
+    assert answers.only["Status"] == "SUCCESS"
+    assert pauses == [2]
+
+
+def test_put_object_on_delete_deletes_the_object(s3):
+    client, stubber = s3
+    stubber.add_response("delete_object", {}, {"Bucket": BUCKET, "Key": "index.html"})
+    answers = Answers()
+    handler.put_object(file_event("Delete", OBJECT), client=client, sleep=pytest.fail, send=answers)
+    assert answers.only["Status"] == "SUCCESS"
+    assert answers.only["PhysicalResourceId"] == OBJECT
+
+
+def test_put_object_on_delete_of_a_failed_create_calls_nothing(s3):
+    client, _ = s3  # the Stubber fails on any call
+    answers = Answers()
+    failed_create = file_event("Delete", "JohnDoePutItem")  # the id a failed Create answers
+    handler.put_object(failed_create, client=client, sleep=pytest.fail, send=answers)
+    assert answers.only["Status"] == "SUCCESS"
+
+
+def test_put_object_on_delete_after_the_bucket_is_gone_succeeds(s3):
+    client, stubber = s3
+    stubber.add_client_error(
+        "delete_object", service_error_code="NoSuchBucket", http_status_code=404
+    )
+    answers = Answers()
+    handler.put_object(file_event("Delete", OBJECT), client=client, sleep=pytest.fail, send=answers)
+    assert answers.only["Status"] == "SUCCESS"
+
+
+def test_put_object_on_delete_fails_on_other_errors(s3):
+    client, stubber = s3
+    stubber.add_client_error(
+        "delete_object", service_error_code="InternalError", http_status_code=500
+    )
+    answers = Answers()
+    handler.put_object(file_event("Delete", OBJECT), client=client, sleep=pytest.fail, send=answers)
+    assert answers.only["Status"] == "FAILED"
+    assert "InternalError" in answers.only["Reason"]

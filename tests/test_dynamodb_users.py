@@ -16,10 +16,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from course.config import BACKUP_TAG_KEY
 from lab_constructs.tables import load_item
 from stacks.dynamodb_users import DynamoDbUsersStack
-from tests.conftest import PARTICIPANT, role_statements
+from tests.synth import PARTICIPANT
+from tests.templates import role_statements
 
 LAB = "LabDynamoDbUsers"
 LAB_DIR = Path(__file__).resolve().parent.parent / "labs" / DynamoDbUsersStack.folder
@@ -191,12 +191,16 @@ def test_table_is_deleted_with_the_stack(table):
     )
 
 
-def test_table_is_tagged_for_the_backup_lab(table, participant_synth):
-    tags = {t["Key"]: t["Value"] for t in table[1]["Properties"]["Tags"]}
-    assert tags[BACKUP_TAG_KEY] == "LabBackup", "LabBackup selects the table by this tag"
+def test_table_carries_the_course_tags_only(participant_synth):
+    # LabBackup selects the table by its ARN (labs/backup/README.md): no tag marks it.
     _, resource = _only(participant_synth.template(LAB)["Resources"], "AWS::DynamoDB::Table")
     tags = {t["Key"]: t["Value"] for t in resource["Properties"]["Tags"]}
-    assert tags[BACKUP_TAG_KEY] == f"{PARTICIPANT}-LabBackup", "each participant's own backup"
+    assert tags == {
+        "course": "storage-and-data",
+        "lab": "LabDynamoDbUsers",
+        "managed-by": "course-labs-cdk",
+        "participant": PARTICIPANT,
+    }
 
 
 # --- the index -------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from stacks import LABS
-from tests.conftest import role_statements
+from tests.templates import role_statements
 
 LAB_IDS = [lab.lab_id for lab in LABS]
 SCHEDULE = "AWS::Scheduler::Schedule"

@@ -8,10 +8,9 @@ import pytest
 from cfnlint.api import lint_file
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
+from course.synthesized import directory_bytes, upload_bytes
 from stacks import LABS
-from stacks.lab_stack import COURSE_TAG, MANAGED_BY_TAG
-from tests.conftest import PARTICIPANT
-from tests.synth import synthesize
+from tests.synth import PARTICIPANT, synthesize
 
 LAB_IDS = [lab.lab_id for lab in LABS]
 # Every stack of a default synth: the labs and the course watcher (stacks/course_watch.py),
@@ -42,7 +41,7 @@ def test_no_unacknowledged_nag_findings(synth, lab_id):
 
 
 def test_acknowledgements_are_read_from_the_assembly(synth):
-    assert synth.acknowledgements("LabS3Lifecycle"), "LabS3Lifecycle acknowledges CDK helpers"
+    assert synth.acknowledgements("LabS3Website"), "LabS3Website acknowledges its public bucket"
 
 
 # Each stack of the default synth, and the participant's sign-in (only built with a participant).
@@ -136,9 +135,9 @@ def _tags(resource: dict) -> dict[str, str]:
 @pytest.mark.parametrize("lab_id", LAB_IDS)
 def test_every_taggable_resource_carries_the_course_tags(participant_synth, lab_id):
     expected = {
-        "course": COURSE_TAG,
+        "course": "storage-and-data",
         "lab": lab_id,
-        "managed-by": MANAGED_BY_TAG,
+        "managed-by": "course-labs-cdk",
         "participant": PARTICIPANT,
     }
     untagged = {
@@ -172,3 +171,38 @@ def test_synth_is_deterministic(synth):
         assert (
             again.template_path(lab_id).read_bytes() == synth.template_path(lab_id).read_bytes()
         ), f"{lab_id}: two synths gave different templates"
+
+
+# A first deploy uploads the lab's assets from a trainer's laptop, often on a class's Wi-Fi.
+MAX_UPLOAD_BYTES = 200 * 1024
+MAX_CDK_OUT_BYTES = 1024 * 1024
+
+
+@pytest.mark.parametrize("lab_id", LAB_IDS)
+def test_a_first_deploy_uploads_at_most_200_kb(synth, lab_id):
+    assert upload_bytes(synth.outdir)[lab_id] <= MAX_UPLOAD_BYTES
+
+
+def test_the_cloud_assembly_of_all_labs_is_under_1_mb(synth):
+    assert directory_bytes(synth.outdir) < MAX_CDK_OUT_BYTES
+
+
+def test_upload_bytes_counts_the_template_and_every_file_of_a_directory_asset(tmp_path):
+    (tmp_path / "manifest.json").write_text(
+        json.dumps({"artifacts": {"Lab": {"type": "aws:cloudformation:stack", "properties": {}}}})
+    )
+    (tmp_path / "Lab.template.json").write_bytes(b"x" * 100)
+    (tmp_path / "asset.1" / "sub").mkdir(parents=True)
+    (tmp_path / "asset.1" / "a.py").write_bytes(b"x" * 20)
+    (tmp_path / "asset.1" / "sub" / "b.py").write_bytes(b"x" * 3)
+    files = {"t": {"source": {"path": "Lab.template.json"}}, "a": {"source": {"path": "asset.1"}}}
+    (tmp_path / "Lab.assets.json").write_text(json.dumps({"files": files}))
+    assert upload_bytes(tmp_path) == {"Lab": 123}
+
+
+@pytest.mark.parametrize("lab_id", LAB_IDS)
+def test_no_lab_deploys_a_bucket_deployment_or_a_lambda_layer(synth, lab_id):
+    # CDK's BucketDeployment brought the 21 MB AWS CLI layer for a few hundred bytes (#18).
+    types = {r["Type"] for r in synth.template(lab_id)["Resources"].values()}
+    assert "Custom::CDKBucketDeployment" not in types
+    assert "AWS::Lambda::LayerVersion" not in types

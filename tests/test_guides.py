@@ -147,3 +147,40 @@ def test_the_rds_guide_states_the_overviews_cost_of_every_configuration():
     }
     assert missing == {}, "the RDS guide's Cost section differs from the overview"
     assert "$0.05" not in section
+
+
+# Each guide tells the sheet the stack builds and labcheck checks (course/sheets.py): a number
+# changed in the sheet and not in the guide fails here (the sheet itself is pinned literally by
+# each lab's tests).
+def _sheet_figures() -> dict[str, list[str]]:
+    from course import sheets
+
+    lifecycle, website, rds, users, backup = (
+        sheets.S3_LIFECYCLE,
+        sheets.S3_WEBSITE,
+        sheets.RDS_MYSQL,
+        sheets.DYNAMODB_USERS,
+        sheets.BACKUP,
+    )
+    return {
+        "LabS3Lifecycle": [
+            f"{lifecycle.glacier_after_days} days",
+            f"{lifecycle.expire_after_days} days",
+            lifecycle.test_file,
+        ],
+        "LabS3Website": [*website.pages, website.content_type],
+        "LabRdsMysql": [
+            f"{rds.allocated_storage_gb} GB",
+            f"{rds.max_storage_gb} GB",
+            *rds.allowed_instance_classes,
+        ],
+        "LabDynamoDbUsers": [users.index_name, users.seed_item_file, users.partition_key],
+        "LabBackup": [f"{backup.retention_days} days", "daily"],
+    }
+
+
+@pytest.mark.parametrize("lab_id", sorted(LAB_GUIDES))
+def test_each_guide_states_its_sheets_figures(lab_id):
+    text = LAB_GUIDES[lab_id].read_text().lower()
+    missing = [figure for figure in _sheet_figures()[lab_id] if figure.lower() not in text]
+    assert missing == [], f"{lab_id}'s guide does not state {missing}"

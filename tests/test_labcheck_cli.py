@@ -14,20 +14,11 @@ from botocore.exceptions import ClientError
 from labcheck.aws import PERMISSIONS, explain
 from labcheck.cli import LABS, main
 from stacks import LABS as LAB_STACKS
-from tests import test_labcheck_dynamodb_users
-from tests.test_labcheck import REGION, fake_account, fake_credentials
-from tests.test_labcheck_rds_mysql import CORRECT, INSTANCE
+from tests.labcheck_builds import dynamodb_users
+from tests.labcheck_builds.rds_mysql import CORRECT, INSTANCE
+from tests.labcheck_fixtures import REGION, create_stack, fake_account, fake_credentials
 
 DEPLOYED = ["LabRdsMysql", "--participant", "ana", "--region", REGION]
-
-
-def create_stack(session, name: str, outputs: dict[str, str]) -> None:
-    """A stack with the lab's outputs (its resources are built by the test itself)."""
-    template = {
-        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
-        "Outputs": {key: {"Value": value} for key, value in outputs.items()},
-    }
-    session.client("cloudformation").create_stack(StackName=name, TemplateBody=json.dumps(template))
 
 
 @pytest.fixture
@@ -249,7 +240,7 @@ def test_make_check_runs_labcheck_for_the_lab_and_participant():
 
 def test_a_participants_build_by_hand_is_found_by_the_guides_names(monkeypatch, capsys):
     with fake_account(monkeypatch) as session:
-        test_labcheck_dynamodb_users.lab_results(session)  # builds table ana-Users by hand
+        dynamodb_users.lab_results(session)  # builds table ana-Users by hand
         code, out, _ = run_cli(
             capsys, "LabDynamoDbUsers", "--participant", "ana", "--region", REGION
         )

@@ -2,69 +2,20 @@
 
 from __future__ import annotations
 
-import json
-
 from labcheck.core import Status
-from labcheck.dynamodb_users import LAB, SEED_ITEM
-from tests.test_labcheck import (
+from labcheck.dynamodb_users import LAB
+from tests.labcheck_builds.dynamodb_users import (
+    JANE,
+    JOHN_DOE,
+    TABLE,
+    lab_results,
+)
+from tests.labcheck_fixtures import (
     LabChecks,
     assert_all_met,
     checker,
     results,
 )
-
-TABLE = "ana-Users"
-INDEX = "name-index"
-EMAIL = json.loads(SEED_ITEM.read_text())["email"]["S"]
-JOHN_DOE = {
-    "email": {"S": EMAIL},
-    "name": {"S": "John Doe"},
-    "age": {"N": "30"},
-    "hobbies": {"L": [{"S": "coding"}, {"S": "party"}]},
-}
-JANE = {"email": {"S": "jane@example.com"}, "name": {"S": "Jane Roe"}, "age": {"N": "41"}}
-
-
-def lab_results(
-    session,
-    aws=None,
-    *,
-    table=True,
-    key="email",
-    billing="PAY_PER_REQUEST",
-    item=JOHN_DOE,
-    index_keys=("name",),
-    projection="ALL",
-    index_name=INDEX,
-):
-    """Create the table in moto as a student would (with the given mistakes) and check it."""
-    ddb = session.client("dynamodb")
-    if table:
-        attributes = {key, *index_keys}
-        capacity = {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
-        provisioned = {"ProvisionedThroughput": capacity} if billing == "PROVISIONED" else {}
-        ddb.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in attributes],
-            BillingMode=billing,
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": index_name,
-                    "KeySchema": [
-                        {"AttributeName": a, "KeyType": t}
-                        for a, t in zip(index_keys, ("HASH", "RANGE"), strict=False)
-                    ],
-                    "Projection": {"ProjectionType": projection},
-                    **provisioned,
-                }
-            ],
-            **provisioned,
-        )
-        for user in (item, JANE):
-            ddb.put_item(TableName=TABLE, Item={key: user["email"], **user})
-    return results(LAB, aws or checker(), {"table": TABLE, "index": INDEX})
-
 
 BREAKS = {
     "The Users table exists": {"table": False},

@@ -16,25 +16,18 @@ import pytest
 
 from labcheck.aws import PERMISSIONS, POLICY_FILE, Aws, stack_outputs
 from labcheck.cli import LABS, names_by_hand
-from tests import (
-    test_labcheck_backup,
-    test_labcheck_dynamodb_users,
-    test_labcheck_rds_mysql,
-    test_labcheck_s3_lifecycle,
-    test_labcheck_s3_website,
-)
-from tests.test_labcheck import REGION, assert_all_met, fake_account
-from tests.test_labcheck_cli import create_stack
+from tests.labcheck_builds import backup, dynamodb_users, rds_mysql, s3_lifecycle, s3_website
+from tests.labcheck_fixtures import REGION, assert_all_met, create_stack, fake_account
 
 READ_PREFIXES = ("Get", "List", "Describe", "Head", "Query")
 POLICY = Path(__file__).resolve().parent.parent / POLICY_FILE
 LAB_BUILDS = {
-    "LabS3Lifecycle": (test_labcheck_s3_lifecycle.lab_results, {}),
-    "LabS3Website": (test_labcheck_s3_website.lab_results, {}),
-    "LabRdsMysql": (test_labcheck_rds_mysql.lab_results, {}),
-    "LabDynamoDbUsers": (test_labcheck_dynamodb_users.lab_results, {}),
-    "LabBackup": (test_labcheck_backup.lab_results, {}),
-    "LabBackup, plan named by its name": (test_labcheck_backup.lab_results, {"plan_by_name": True}),
+    "LabS3Lifecycle": (s3_lifecycle.lab_results, {}),
+    "LabS3Website": (s3_website.lab_results, {}),
+    "LabRdsMysql": (rds_mysql.lab_results, {}),
+    "LabDynamoDbUsers": (dynamodb_users.lab_results, {}),
+    "LabBackup": (backup.lab_results, {}),
+    "LabBackup, plan named by its name": (backup.lab_results, {"plan_by_name": True}),
 }
 
 

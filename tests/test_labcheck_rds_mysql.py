@@ -3,41 +3,15 @@
 from __future__ import annotations
 
 from labcheck.rds_mysql import LAB
-from tests.test_labcheck import (
+from tests.labcheck_builds.rds_mysql import (
+    INSTANCE,
+    lab_results,
+)
+from tests.labcheck_fixtures import (
     LabChecks,
     checker,
     results,
 )
-
-INSTANCE = "ana-lab-mysql"
-CORRECT = {
-    "Engine": "mysql",
-    "DBInstanceClass": "db.t3.micro",
-    "AllocatedStorage": 20,
-    "MaxAllocatedStorage": 50,
-    "MultiAZ": True,
-    "StorageEncrypted": True,
-    "EnableIAMDatabaseAuthentication": True,
-    "MonitoringInterval": 60,
-    "MonitoringRoleArn": "arn:aws:iam::123456789012:role/rds-monitoring",
-}
-
-
-def lab_results(session, aws=None, *, exists=True, stopped=False, **changes):
-    """Create the instance in moto as a student would (with the given mistakes) and check it."""
-    rds = session.client("rds")
-    if exists:
-        settings = {k: v for k, v in (CORRECT | changes).items() if v is not None}
-        rds.create_db_instance(
-            DBInstanceIdentifier=INSTANCE,
-            MasterUsername="admin",
-            MasterUserPassword="not-a-real-password",
-            **settings,
-        )
-    if stopped:
-        rds.stop_db_instance(DBInstanceIdentifier=INSTANCE)
-    return results(LAB, aws or checker(), {"db_instance": INSTANCE})
-
 
 BREAKS = {
     "The DB instance exists": {"exists": False},
@@ -82,3 +56,19 @@ def test_a_read_replica_is_reported(account):
     )
     found = results(LAB, checker(), {"db_instance": INSTANCE})
     assert found["Read replica"].detail == f"read replicas: {INSTANCE}-replica"
+
+
+def test_a_maximum_storage_equal_to_the_allocated_storage_is_autoscaling_off(account):
+    found = lab_results(account, AllocatedStorage=20, MaxAllocatedStorage=20)
+    storage = found["20-50 GB of storage, with storage autoscaling (a maximum storage set)"]
+    assert (storage.status, storage.detail) == (
+        "FAIL",
+        "20 GB allocated, storage autoscaling off (no maximum storage)",
+    )
+
+
+def test_a_maximum_storage_above_the_allocated_storage_is_autoscaling_on(account):
+    found = lab_results(account, AllocatedStorage=20, MaxAllocatedStorage=21)
+    assert found[
+        "20-50 GB of storage, with storage autoscaling (a maximum storage set)"
+    ].status == ("PASS")

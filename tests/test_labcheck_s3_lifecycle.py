@@ -2,69 +2,24 @@
 
 from __future__ import annotations
 
+import pytest
+
 from labcheck.core import Status
-from labcheck.s3_lifecycle import LAB, SMALL_OBJECTS_TOO
-from tests.test_labcheck import (
+from labcheck.s3_lifecycle import LAB, enabled_for_whole_bucket
+from tests.labcheck_builds.s3_lifecycle import (
+    ALL_BLOCKED,
+    BUCKET,
+    RULE,
+    _rule,
+    lab_results,
+)
+from tests.labcheck_fixtures import (
     REGION,
     LabChecks,
-    StubbedCalls,
     assert_all_met,
     checker,
     results,
 )
-
-BUCKET = "ana-lab-lifecycle"
-RULE = {
-    "ID": "GlacierAfter30DaysExpireAfter365Days",
-    "Status": "Enabled",
-    "Filter": {},
-    "Transitions": [{"Days": 30, "StorageClass": "GLACIER"}],
-    "Expiration": {"Days": 365},
-}
-ALL_BLOCKED = dict.fromkeys(
-    ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True
-)
-
-
-def lab_results(
-    session,
-    aws=None,
-    *,
-    bucket=True,
-    rule=RULE,
-    min_size=SMALL_OBJECTS_TOO,
-    test_file=True,
-    blocked=ALL_BLOCKED,
-):
-    """Build the lab in moto as a student would (with the given mistakes) and check it."""
-    s3 = session.client("s3")
-    if bucket:
-        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-        s3.put_bucket_lifecycle_configuration(
-            Bucket=BUCKET,
-            LifecycleConfiguration={"Rules": [rule]},
-            TransitionDefaultMinimumObjectSize=min_size,
-        )
-        s3.put_public_access_block(Bucket=BUCKET, PublicAccessBlockConfiguration=blocked)
-        if test_file:
-            s3.put_object(Bucket=BUCKET, Key="test.txt", Body=b"hello")
-    aws = aws or checker()
-    if bucket:
-        # moto ignores TransitionDefaultMinimumObjectSize (it always answers 128K), so
-        # GetBucketLifecycleConfiguration alone is stubbed: moto's rules plus the setting put.
-        stubbed = StubbedCalls(aws, "s3", {"get_bucket_lifecycle_configuration"})
-        lifecycle = s3.get_bucket_lifecycle_configuration(Bucket=BUCKET)
-        stubbed.stubber.add_response(
-            "get_bucket_lifecycle_configuration",
-            {"Rules": lifecycle["Rules"], "TransitionDefaultMinimumObjectSize": min_size},
-            {"Bucket": BUCKET},
-        )
-    return results(LAB, aws, {"bucket": BUCKET})
-
-
-def _rule(**changes):
-    return {**RULE, **changes}
-
 
 BREAKS = {
     "The bucket exists": {"bucket": False},
@@ -134,3 +89,31 @@ def test_a_bucket_without_any_rule_gets_no_warning_about_the_128_kb_minimum(acco
         " creation"
     ]
     assert (glacier.status, glacier.detail) == (Status.FAIL, "the bucket has no lifecycle rule")
+
+
+class _Configured:
+    """A bucket as labcheck reads it, with a lifecycle configuration as S3 answers it."""
+
+    def __init__(self, rule: dict) -> None:
+        self.lifecycle = {"Rules": [rule]}
+
+
+@pytest.mark.parametrize(
+    "limit",
+    [
+        {"Tag": {"Key": "lab", "Value": "yes"}},
+        {"ObjectSizeGreaterThan": 1024},
+        {"ObjectSizeLessThan": 1048576},
+        {"And": {"Prefix": "", "Tags": [{"Key": "lab", "Value": "yes"}]}},
+    ],
+)
+def test_a_rule_limited_by_a_tag_or_size_filter_does_not_cover_the_whole_bucket(limit):
+    # moto drops size filters, so S3's answer is given directly.
+    problem = enabled_for_whole_bucket(_Configured(_rule(Filter=limit)))
+    assert problem == f"the rule applies only to some objects (filter {limit})"
+
+
+def test_a_tag_filter_fails_only_the_whole_bucket_objective(account):
+    found = lab_results(account, rule=_rule(Filter={"Tag": {"Key": "lab", "Value": "yes"}}))
+    failed = [d for d, r in found.items() if r.status == Status.FAIL]
+    assert failed == ["The rule is enabled and applies to all objects in the bucket"]

@@ -19,19 +19,9 @@ from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from course.config import LabSettings
 from stacks import LABS
-from tests.conftest import EVERY_OPTION, PARTICIPANT, SHARED_NETWORK
-from tests.synth import Synth, synthesized
+from tests.synth import CONFIGURATIONS, EVERY_OPTION, SHARED_NETWORK, synth_of
 
 LAB_IDS = [lab.lab_id for lab in LABS]
-
-CONFIGURATIONS: dict[str, dict[str, str]] = {
-    "default": {},
-    "participant": {"participant": PARTICIPANT},
-    "every-option": EVERY_OPTION,
-    # LabRdsMysql in the course network (CourseNetwork, in "default"); not with
-    # db_public_access_cidr (course/config.py refuses both), so a configuration of its own.
-    "shared-network": SHARED_NETWORK,
-}
 
 # Name-like properties that do not name the resource in the account: the database inside an
 # RDS instance, its character sets, the AWS service that a VPC endpoint connects to.
@@ -40,10 +30,6 @@ NOT_PHYSICAL_NAMES = {"DBName", "CharacterSetName", "NcharCharacterSetName", "Se
 NESTED_NAMES = {"AWS::Backup::BackupPlan": [("BackupPlan", "BackupPlanName")]}
 SCHEMA_REGION = "us-east-1"
 SUB_VARIABLE = re.compile(r"\$\{(?!AWS::)[^}!]")
-
-
-def synth_of(config: str) -> Synth:
-    return synthesized(**CONFIGURATIONS[config])
 
 
 def test_every_option_config_sets_every_setting_to_a_non_default_value():

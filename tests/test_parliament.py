@@ -24,9 +24,7 @@ from typing import Any
 
 from parliament import analyze_policy_string
 
-from tests.synth import ROOT
-from tests.test_checkov import _construct_paths
-from tests.test_matrix import CONFIGURATIONS, synth_of
+from tests.synth import CONFIGURATIONS, ROOT, synth_of
 
 ACCEPTED_FILE = Path(__file__).parent / "parliament-accepted.json"
 POLICY_FILES = [
@@ -166,7 +164,7 @@ def all_findings() -> dict[tuple[str, str], set[str]]:
     for config in CONFIGURATIONS:
         synth = synth_of(config)
         for stack_id in synth.stacks:
-            paths = _construct_paths(synth, stack_id)
+            paths = synth.construct_paths(stack_id)
             for where, documents in template_policies(synth.template(stack_id)).items():
                 logical_id, prop = where.split(" ", 1)
                 name = f"{paths.get(logical_id, f'{stack_id}/{logical_id}')} {prop}"

@@ -59,6 +59,30 @@ TOOLKIT_STACK = "CDKToolkit"
 CLI_TIMEOUT = 300
 # Resources that moto creates for real, and how to see them through boto3.
 CHECKED_TYPES = ("AWS::S3::Bucket", "AWS::DynamoDB::Table")
+# labcheck on each rehearsed stack: the objectives whose settings moto keeps must pass ("our
+# stack passes our checker"). moto drops the lifecycle rule and Block Public Access, runs no
+# Lambda (no test.txt, no John Doe) and gives change-set creates no outputs, so the resources
+# are named by option: the lab bucket (the one that writes access logs), the table.
+LABCHECK = {
+    "LabS3Lifecycle": (
+        "--bucket",
+        lambda resource: (
+            resource["Type"] == "AWS::S3::Bucket"
+            and "LoggingConfiguration" in resource["Properties"]
+        ),
+        ["The bucket exists"],
+    ),
+    "LabDynamoDbUsers": (
+        "--table",
+        lambda resource: resource["Type"] == "AWS::DynamoDB::Table",
+        [
+            "The Users table exists",
+            "The partition key is email (String), with no sort key",
+            "Capacity mode is on-demand",
+            "A global secondary index on the name, projecting ALL attributes, is active",
+        ],
+    ),
+}
 
 
 @pytest.fixture(scope="module")
@@ -211,6 +235,7 @@ def test_lab_deploys_and_destroys_with_the_pinned_cli(bootstrapped, assembly, la
     )
     missing = [f"{t} {built[i]}" for t, i in declared if not _exists(env, t, built[i])]
     assert missing == [], f"{lab_id}: deployed, but these do not exist"
+    _labcheck_passes_what_moto_keeps(env, lab_id, template, built)
     assets = json.loads((assembly / f"{lab_id}.assets.json").read_text())["files"]
     s3 = _client(env, "s3")
     for asset in assets.values():
@@ -224,6 +249,23 @@ def test_lab_deploys_and_destroys_with_the_pinned_cli(bootstrapped, assembly, la
     assert _stack_status(env, stack_name) in (None, "DELETE_COMPLETE"), f"{lab_id} not destroyed"
     left = [f"{t} {built[i]}" for t, i in declared if _exists(env, t, built[i])]
     assert left == [], f"{lab_id}: these outlived `cdk destroy`"
+
+
+def _labcheck_passes_what_moto_keeps(env, lab_id: str, template: dict, built: dict) -> None:
+    option, is_checked, kept = LABCHECK[lab_id]
+    (logical_id,) = [i for i, r in template["Resources"].items() if is_checked(r)]
+    command = [sys.executable, "-m", "labcheck", lab_id, "--region", REGION, "--json"]
+    command += [option, built[logical_id]]
+    result = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode in (0, 1), f"labcheck could not run: {result.stderr}"
+    statuses = {o["description"]: o["status"] for o in json.loads(result.stdout)["objectives"]}
+    assert {d: statuses.get(d) for d in kept} == dict.fromkeys(kept, "PASS"), result.stdout
+
+
+def test_every_rehearsed_lab_is_checked_by_labcheck():
+    assert sorted(LABCHECK) == sorted(REHEARSED_LABS)
 
 
 # --- a class run, interrupted by a real Ctrl-C -------------------------------------------------

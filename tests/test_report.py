@@ -24,10 +24,9 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from course import report
 from labcheck.cli import LABS
 from labcheck.core import Kind
+from tests.labcheck_builds.dynamodb_users import INDEX, JANE, JOHN_DOE
+from tests.labcheck_fixtures import REGION, create_stack, fake_account
 from tests.synth import ROOT
-from tests.test_labcheck import REGION, fake_account
-from tests.test_labcheck_cli import create_stack
-from tests.test_labcheck_dynamodb_users import INDEX, JANE, JOHN_DOE
 
 LAB = "LabDynamoDbUsers"
 CLASS = ["ana", "ben", "cem", "dia", "eve", "fay", "gus"]

@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from aws_cdk.assertions import Match
 
 from tests.synth import ROOT
 
@@ -63,93 +62,22 @@ def test_small_objects_are_transitioned_too(lab_bucket):
     ), "without it S3 skips objects under 128 KB, so test.txt would never reach Glacier"
 
 
-def test_bucket_blocks_all_public_access(lab_bucket):
-    assert lab_bucket[1]["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True,
-        "BlockPublicPolicy": True,
-        "IgnorePublicAcls": True,
-        "RestrictPublicBuckets": True,
-    }
+# The bucket's defaults (private, TLS-only, SSE-S3, access logs, destroyed with its objects):
+# tested on LabBucket itself, tests/lab_constructs/test_buckets.py.
 
 
-def test_bucket_disables_acls(lab_bucket):
-    assert lab_bucket[1]["OwnershipControls"] == {
-        "Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]
-    }
-
-
-def test_bucket_is_encrypted_by_default(lab_bucket):
-    assert lab_bucket[1]["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
-        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+def test_test_txt_is_written_to_the_lab_bucket_byte_for_byte_as_plain_text(synth, lab_bucket):
+    files = [
+        r["Properties"]
+        for r in synth.template(LAB)["Resources"].values()
+        if r["Type"] == "Custom::LabFile"
     ]
-
-
-def test_bucket_is_not_versioned(lab_bucket):
-    assert "VersioningConfiguration" not in lab_bucket[1]
-
-
-def test_bucket_denies_requests_without_tls(template, lab_bucket):
-    template.has_resource_properties(
-        "AWS::S3::BucketPolicy",
-        {
-            "Bucket": {"Ref": lab_bucket[0]},
-            "PolicyDocument": {
-                "Statement": Match.array_with(
-                    [
-                        Match.object_like(
-                            {
-                                "Effect": "Deny",
-                                "Action": "s3:*",
-                                "Principal": {"AWS": "*"},
-                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                            }
-                        )
-                    ]
-                )
-            },
-        },
-    )
-
-
-def test_bucket_logs_access_to_a_log_bucket_of_the_stack(synth, lab_bucket):
-    target = lab_bucket[1]["LoggingConfiguration"]["DestinationBucketName"]
-    log_bucket = synth.template(LAB)["Resources"][target["Ref"]]
-    assert log_bucket["Type"] == "AWS::S3::Bucket"
-    assert log_bucket["Properties"]["PublicAccessBlockConfiguration"]["BlockPublicPolicy"] is True
-
-
-def test_buckets_are_emptied_and_deleted_on_destroy(synth):
-    resources = synth.template(LAB)["Resources"]
-    buckets = {k for k, r in resources.items() if r["Type"] == "AWS::S3::Bucket"}
-    assert {k: resources[k]["DeletionPolicy"] for k in buckets} == dict.fromkeys(buckets, "Delete")
-    emptied = {
-        r["Properties"]["BucketName"]["Ref"]
-        for r in resources.values()
-        if r["Type"] == "Custom::S3AutoDeleteObjects"
-    }
-    assert emptied == buckets, "every bucket needs auto-delete-objects, or destroy fails"
-
-
-def test_test_txt_is_uploaded_to_the_lab_bucket(synth, template, lab_bucket):
-    template.has_resource_properties(
-        "Custom::CDKBucketDeployment",
-        {"DestinationBucketName": {"Ref": lab_bucket[0]}, "Prune": True},
-    )
-    assets = synth.outdir.glob("asset.*")
-    uploaded = {p.name for asset in assets if asset.is_dir() for p in asset.iterdir()}
-    assert "test.txt" in uploaded
-    assert "README.md" not in uploaded, "only the lab's assets are uploaded, not its guide"
-
-
-def test_cdk_helper_functions_log_to_a_destroyable_group_with_retention(synth):
-    resources = synth.template(LAB)["Resources"]
-    functions = {k: r for k, r in resources.items() if r["Type"] == "AWS::Lambda::Function"}
-    assert functions
-    for logical_id, function in functions.items():
-        log_group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
-        assert resources[log_group]["Type"] == "AWS::Logs::LogGroup", logical_id
-        assert resources[log_group]["Properties"]["RetentionInDays"] > 0, logical_id
-        assert resources[log_group]["DeletionPolicy"] == "Delete", logical_id
+    assert len(files) == 1, "only test.txt is written, not the lab's guide"
+    (test_file,) = files
+    assert test_file["Bucket"] == {"Ref": lab_bucket[0]}
+    assert test_file["Key"] == "test.txt"
+    assert test_file["Body"].encode() == (ROOT / "labs/s3_lifecycle/test.txt").read_bytes()
+    assert test_file["ContentType"] == "text/plain; charset=utf-8"
 
 
 def test_outputs_name_the_bucket_and_link_its_lifecycle_rules(template, lab_bucket):

@@ -36,14 +36,6 @@ def website_bucket(resources):
     return buckets.popitem()
 
 
-@pytest.fixture(scope="module")
-def log_bucket(resources, website_bucket):
-    """(logical id, properties) of the bucket that receives the website's access logs."""
-    target = website_bucket[1]["LoggingConfiguration"]["DestinationBucketName"]["Ref"]
-    assert resources[target]["Type"] == "AWS::S3::Bucket", "access logs go to a bucket"
-    return target, resources[target]["Properties"]
-
-
 def _policy_of(resources, bucket_id):
     """(logical id, resource) of the bucket policy of `bucket_id`."""
     policies = {
@@ -131,18 +123,6 @@ def test_block_public_access_allows_the_policy_but_still_blocks_acls(website_buc
     }, "only the two policy flags are off: the least the PublicRead statement needs"
 
 
-def test_bucket_disables_acls(website_bucket):
-    assert website_bucket[1]["OwnershipControls"] == {
-        "Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]
-    }
-
-
-def test_bucket_is_encrypted_with_s3_managed_keys(website_bucket):
-    assert website_bucket[1]["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
-        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-    ], "SSE-S3: an anonymous website reader cannot use a KMS key"
-
-
 def test_website_policy_has_no_tls_only_deny(website_policy):
     statements = website_policy[1]["Properties"]["PolicyDocument"]["Statement"]
     assert [s for s in statements if s["Effect"] == "Deny"] == [], (
@@ -157,44 +137,8 @@ def test_policy_is_applied_after_block_public_access(website_bucket, website_pol
     )
 
 
-# Server access logs, as in LabS3Lifecycle.
-
-
-def test_access_logs_go_to_a_private_log_bucket_of_the_stack(website_bucket, log_bucket):
-    assert website_bucket[1]["LoggingConfiguration"]["LogFilePrefix"] == "access-logs/"
-    assert log_bucket[1]["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True,
-        "BlockPublicPolicy": True,
-        "IgnorePublicAcls": True,
-        "RestrictPublicBuckets": True,
-    }, "the access-log bucket stays private"
-    assert log_bucket[1]["LifecycleConfiguration"]["Rules"] == [
-        {"Id": "ExpireAccessLogs", "ExpirationInDays": 30, "Status": "Enabled"}
-    ]
-
-
-def test_log_bucket_denies_requests_without_tls(resources, log_bucket):
-    statements = _policy_of(resources, log_bucket[0])[1]["Properties"]["PolicyDocument"][
-        "Statement"
-    ]
-    assert any(
-        s["Effect"] == "Deny"
-        and s["Action"] == "s3:*"
-        and _is_public(s["Principal"])
-        and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-        for s in statements
-    ), "only the website bucket may skip the TLS-only statement"
-
-
-def test_buckets_are_emptied_and_deleted_on_destroy(resources):
-    buckets = {k for k, r in resources.items() if r["Type"] == "AWS::S3::Bucket"}
-    assert {k: resources[k]["DeletionPolicy"] for k in buckets} == dict.fromkeys(buckets, "Delete")
-    emptied = {
-        r["Properties"]["BucketName"]["Ref"]
-        for r in resources.values()
-        if r["Type"] == "Custom::S3AutoDeleteObjects"
-    }
-    assert emptied == buckets, "every bucket needs auto-delete-objects, or destroy fails"
+# The bucket's defaults (ACLs off, SSE-S3, access logs, destroyed with its objects): tested on
+# LabWebsiteBucket itself, tests/lab_constructs/test_buckets.py.
 
 
 # Step 3: the pages.
@@ -282,19 +226,19 @@ def test_error_page_is_a_friendly_404_that_links_home():
     assert ("a", {"href": "/"}) in page.tags, "the error page links back to the home page"
 
 
-def test_pages_are_uploaded_to_the_website_bucket_as_utf8_html(synth, resources, website_bucket):
-    uploads = [
-        r["Properties"] for r in resources.values() if r["Type"] == "Custom::CDKBucketDeployment"
-    ]
-    assert len(uploads) == 1
-    upload = uploads[0]
-    assert upload["DestinationBucketName"] == {"Ref": website_bucket[0]}
-    assert upload["SystemMetadata"] == {"content-type": HTML}, "browsers must render, not download"
-    (key,) = upload["SourceObjectKeys"]
-    asset = synth.outdir / f"asset.{key.removesuffix('.zip')}"
-    assert sorted(p.name for p in asset.iterdir()) == sorted(PAGES), (
-        "exactly the two pages are uploaded, not the guide"
-    )
+def test_pages_are_written_to_the_website_bucket_byte_for_byte_as_utf8_html(
+    resources, website_bucket
+):
+    files = {
+        r["Properties"]["Key"]: r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "Custom::LabFile"
+    }
+    assert sorted(files) == sorted(PAGES), "exactly the two pages are written, not the guide"
+    for page, written in files.items():
+        assert written["Bucket"] == {"Ref": website_bucket[0]}
+        assert written["Body"].encode() == (LAB_DIR / page).read_bytes(), page
+        assert written["ContentType"] == HTML, "browsers must render, not download"
 
 
 # Outputs that `cdk deploy` prints and labcheck reads.

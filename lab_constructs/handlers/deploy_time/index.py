@@ -12,6 +12,10 @@ policy could be invisible yet.
   Guide): the first PutItem can be denied although the policy is already CREATE_COMPLETE
   (aws-cdk issues 31429 and 37675, which AwsCustomResource does not retry). So AccessDenied is
   retried with growing pauses for about two minutes before the deploy fails.
+- `put_object` writes one file (`Body`, UTF-8 text, with its `ContentType`) to `Bucket`/`Key`
+  on Create and Update, and deletes it on Delete: when the file leaves the lab, when its key
+  changes (CloudFormation then deletes the old object), and before the bucket on destroy. It
+  retries AccessDenied like `put_item`, for the same reason.
 - `expiry_time` answers `at(...)` and the ISO time `Hours` hours after it runs, so a schedule
   counts from the deploy, not from the synth (LabStack's `-c expires_in_hours`).
 
@@ -70,6 +74,54 @@ def put_item(
         return properties["Key"], {}
 
     _answer(event, handle, send or _send)
+
+
+def put_object(
+    event: dict[str, Any],
+    context: Any = None,
+    client: Any = None,
+    sleep: Callable[[float], None] = time.sleep,
+    send: Sender | None = None,
+) -> None:
+    """Custom resource handler: PutObject `Body` at `Bucket`/`Key`; DeleteObject on Delete."""
+
+    def handle() -> Answer:
+        properties = event["ResourceProperties"]
+        bucket, key = properties["Bucket"], properties["Key"]
+        object_url = f"s3://{bucket}/{key}"
+        s3 = client or boto3.client("s3")
+        if event["RequestType"] == "Delete":
+            # A Create that failed answered another id: it wrote nothing to delete.
+            if event["PhysicalResourceId"] == object_url:
+                _delete_object(s3, bucket, key, sleep)
+            return event["PhysicalResourceId"], {}
+        _retry_access_denied(
+            lambda: s3.put_object(
+                Bucket=bucket,
+                Key=key,
+                Body=properties["Body"].encode(),
+                ContentType=properties["ContentType"],
+            ),
+            ACCESS_DENIED_PAUSES,
+            sleep,
+        )
+        LOGGER.info("put %s (%s)", object_url, properties["ContentType"])
+        return object_url, {}
+
+    _answer(event, handle, send or _send)
+
+
+def _delete_object(s3: Any, bucket: str, key: str, sleep: Callable[[float], None]) -> None:
+    """Delete the object; a bucket that is already gone took it along."""
+    try:
+        _retry_access_denied(
+            lambda: s3.delete_object(Bucket=bucket, Key=key), ACCESS_DENIED_PAUSES, sleep
+        )
+        LOGGER.info("deleted s3://%s/%s", bucket, key)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "NoSuchBucket":
+            raise
+        LOGGER.info("the bucket %s is gone already", bucket)
 
 
 def expiry_time(

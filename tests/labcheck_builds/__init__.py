@@ -1,0 +1,1 @@
+"""Each lab built in moto for the labcheck tests, one module per lab."""

@@ -1,0 +1,28 @@
+"""Helpers that read synthesized templates (CloudFormation JSON), shared by the tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    """The template's resources of one type, by logical id."""
+    return {k: r for k, r in template["Resources"].items() if r["Type"] == resource_type}
+
+
+def only(template: dict[str, Any], resource_type: str) -> tuple[str, dict[str, Any]]:
+    """(logical id, resource) of the template's one resource of this type."""
+    found = of_type(template, resource_type)
+    assert len(found) == 1, f"expected one {resource_type}, found {sorted(found)}"
+    return found.popitem()
+
+
+def role_statements(resources: dict, role_id: str) -> list[dict]:
+    """Every statement of the AWS::IAM::Policy resources attached to the role `role_id`."""
+    return [
+        statement
+        for policy in resources.values()
+        if policy["Type"] == "AWS::IAM::Policy"
+        and {"Ref": role_id} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
