@@ -1,20 +1,18 @@
 """The shared course network (issue #19): `-c shared_network=true` and the CourseNetwork stack.
 
 Participants' LabRdsMysql stacks share the course VPC and nothing else: each keeps its own
-security groups, DB subnet group, key, secret and names. The network's deletion waits for their
-databases (handler tested against moto).
+security groups, DB subnet group, key, secret and names. The network on its own:
+tests/lab_constructs/test_course_network.py; its guard's handler:
+tests/test_course_network_guard_handler.py.
 """
 
 from __future__ import annotations
 
 import json
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from course.config import ContextError, LabSettings
-from lab_constructs.handlers.course_network_guard import index as guard
 from tests.synth import synthesized
 
 LAB = "LabRdsMysql"
@@ -120,40 +118,10 @@ def test_a_lab_network_of_its_own_cleans_every_cloudshell_interface_of_its_vpc()
 # --- the CourseNetwork stack ---------------------------------------------------------------------
 
 
-def test_course_network_is_one_vpc_publishing_its_id_and_subnets(synth):
-    template = synth.template(NETWORK)
+def test_the_network_is_built_only_in_the_trainers_app(synth, class_synth):
     assert synth.stack_name(NETWORK) == "CourseNetwork"
-    (vpc_id,) = resources(template, "AWS::EC2::VPC")
-    assert len(resources(template, "AWS::EC2::Subnet")) == 2
-    assert resources(template, "AWS::EC2::InternetGateway") == {}
-    assert resources(template, "AWS::EC2::NatGateway") == {}
-    parameters = {
-        p["Properties"]["Name"]: p["Properties"]["Value"]
-        for p in resources(template, "AWS::SSM::Parameter").values()
-    }
-    assert parameters[VPC_PARAMETER] == {"Ref": vpc_id}
-    joined = parameters[SUBNETS_PARAMETER]["Fn::Join"]
-    assert joined[0] == ","
-    assert len(joined[1]) == 2
-    (endpoint,) = resources(template, "AWS::EC2::VPCEndpoint").values()
-    assert endpoint["Properties"]["VpcEndpointType"] == "Gateway"
-
-
-def test_the_network_is_built_only_in_the_trainers_app(class_synth):
     assert NETWORK not in synthesized(participant="ana").stacks
     assert NETWORK not in class_synth.stacks
-
-
-def test_the_guard_is_deleted_first_and_knows_the_vpc(synth):
-    template = synth.template(NETWORK)
-    (vpc_id,) = resources(template, "AWS::EC2::VPC")
-    (resource,) = resources(template, "Custom::CourseNetworkGuard").values()
-    assert resource["Properties"]["VpcId"] == {"Ref": vpc_id}
-    assert resource["Properties"]["TimeoutSeconds"] == "1800"
-    depends = set(resource.get("DependsOn", []))
-    subnets = set(resources(template, "AWS::EC2::Subnet"))
-    assert {vpc_id, *subnets} <= depends, "CloudFormation deletes the guard before the network"
-    assert resource["DeletionPolicy"] == "Delete"
 
 
 # --- the option --------------------------------------------------------------------------------
@@ -179,96 +147,3 @@ def test_shared_network_is_validated_like_every_option(context, problem):
 def test_shared_network_is_off_by_default():
     assert LabSettings.from_context({}.get).shared_network is False
     assert LabSettings.from_context({"shared_network": "TRUE"}.get).shared_network is True
-
-
-# --- the guard's handler, against moto ---------------------------------------------------------
-
-
-@pytest.fixture
-def rds(monkeypatch):
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
-    with mock_aws():
-        ec2 = boto3.client("ec2", region_name="us-east-1")
-        client = boto3.client("rds", region_name="us-east-1")
-        vpcs = {}
-        for name, cidr in (("course", "10.0.0.0/16"), ("other", "10.1.0.0/16")):
-            vpc = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
-            subnets = [
-                ec2.create_subnet(
-                    VpcId=vpc, CidrBlock=cidr.replace("0.0/16", f"{i}.0/24"), AvailabilityZone=az
-                )["Subnet"]["SubnetId"]
-                for i, az in enumerate(("us-east-1a", "us-east-1b"))
-            ]
-            client.create_db_subnet_group(
-                DBSubnetGroupName=f"{name}-group",
-                DBSubnetGroupDescription=name,
-                SubnetIds=subnets,
-            )
-            vpcs[name] = vpc
-        yield client, vpcs
-
-
-def db(client, name: str, group: str) -> None:
-    client.create_db_instance(
-        DBInstanceIdentifier=name,
-        DBInstanceClass="db.t3.micro",
-        Engine="mysql",
-        MasterUsername="labmaster",
-        MasterUserPassword="password123",
-        AllocatedStorage=20,
-        DBSubnetGroupName=group,
-    )
-
-
-def delete_event(vpc: str, deadline: float) -> dict:
-    return {
-        "RequestType": "Delete",
-        "PhysicalResourceId": vpc,
-        "ResourceProperties": {"VpcId": vpc, "TimeoutSeconds": "1800"},
-        guard.DEADLINE_KEY: deadline,
-    }
-
-
-def test_delete_sets_the_deadline():
-    event = {
-        "RequestType": "Delete",
-        "PhysicalResourceId": "vpc-1",
-        "ResourceProperties": {"VpcId": "vpc-1", "TimeoutSeconds": "1800"},
-    }
-    assert guard.on_event(event, now=lambda: 1000.0) == {
-        "PhysicalResourceId": "vpc-1",
-        guard.DEADLINE_KEY: 2800.0,
-    }
-
-
-@pytest.mark.parametrize("request_type", ["Create", "Update"])
-def test_create_and_update_pass_at_once(request_type):
-    event = {"RequestType": request_type, "ResourceProperties": {"VpcId": "vpc-1"}}
-    assert guard.on_event(event) == {"PhysicalResourceId": "vpc-1"}
-    assert guard.is_complete(event, rds=object()) == {"IsComplete": True}
-
-
-def test_deletion_waits_while_a_participants_database_is_in_the_course_vpc(rds):
-    client, vpcs = rds
-    db(client, "ana-lab-rds-mysql", "course-group")
-    db(client, "trainer-db", "other-group")  # another VPC: not the network's business
-    event = delete_event(vpcs["course"], deadline=2000.0)
-    assert guard.is_complete(event, rds=client, now=lambda: 1000.0) == {"IsComplete": False}
-    with pytest.raises(guard.NetworkInUse) as caught:
-        guard.is_complete(event, rds=client, now=lambda: 2001.0)
-    message = str(caught.value)
-    assert "ana-lab-rds-mysql (available)" in message
-    assert "trainer-db" not in message
-    assert "make class-down LAB=LabRdsMysql" in message
-
-
-def test_deletion_goes_ahead_once_no_database_is_in_the_course_vpc(rds):
-    client, vpcs = rds
-    db(client, "trainer-db", "other-group")
-    event = delete_event(vpcs["course"], deadline=2000.0)
-    assert guard.is_complete(event, rds=client, now=lambda: 1000.0) == {"IsComplete": True}
