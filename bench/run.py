@@ -20,13 +20,11 @@ import argparse
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,40 +75,18 @@ CLASS_REPORT = "class report"
 
 @contextmanager
 def _moto(env: dict[str, str]) -> Iterator[dict[str, str]]:
-    """A bootstrapped moto server on a free port; yields the environment that points at it."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [str(PY), "-m", "moto.server", "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://localhost:{port}"  # not 127.0.0.1: see tests/test_rehearsal.py
-    moto_env = {k: v for k, v in env.items() if not k.startswith(("AWS_", "CDK_"))}
-    moto_env.update(
-        AWS_ENDPOINT_URL=url,
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_REGION="us-east-1",
-        AWS_EC2_METADATA_DISABLED="true",
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-        CDK_DISABLE_CLI_TELEMETRY="true",
-        CDK_DISABLE_VERSION_CHECK="1",
-    )
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        _time([str(CDK), "bootstrap", "aws://123456789012/us-east-1"], ROOT, moto_env)
+    """A bootstrapped moto server (bench/class_report.py's); yields the CDK CLI's environment."""
+    with class_report.moto_server() as server_env:
+        moto_env = {k: v for k, v in env.items() if not k.startswith(("AWS_", "CDK_"))}
+        moto_env |= {k: v for k, v in server_env.items() if k.startswith("AWS_")}
+        moto_env.update(
+            AWS_REGION=class_report.REGION,
+            AWS_EC2_METADATA_DISABLED="true",
+            CDK_DISABLE_CLI_TELEMETRY="true",
+            CDK_DISABLE_VERSION_CHECK="1",
+        )
+        _time([str(CDK), "bootstrap", f"aws://123456789012/{class_report.REGION}"], ROOT, moto_env)
         yield moto_env
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def _class_times(runs: int, env: dict[str, str]) -> dict[str, list[float]]:

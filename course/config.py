@@ -42,10 +42,10 @@ SHOWN_VALUE_CHARS = 40
 # `cdk cli-telemetry`.
 CDK_PLAIN_KEYS = ("acknowledged-issue-numbers", "cli-telemetry")
 
-# The labs in course order, by id. The class commands (course/classroom.py) read them here
-# because they must not import aws-cdk-lib: its jsii process would die on the trainer's Ctrl-C.
-# `stacks.LABS` registers the same labs in the same order (tests/test_classroom.py checks).
-LAB_IDS = ("LabS3Lifecycle", "LabS3Website", "LabRdsMysql", "LabDynamoDbUsers", "LabBackup")
+# The labs in course order, by id, from the registry (course/sheets.py, no CDK): the class
+# commands (course/classroom.py) must not import aws-cdk-lib, whose jsii process would die on
+# the trainer's Ctrl-C.
+LAB_IDS = sheets.LAB_IDS
 # A participant's sign-in (stacks/access.py), which class commands deploy like a lab.
 ACCESS_ID = "LabAccess"
 

@@ -7,11 +7,11 @@ on any call the test did not expect. The answer to CloudFormation is captured in
 import json
 from datetime import UTC, datetime
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
 from lab_constructs.handlers.deploy_time import index as handler
+from tests.stubs import stubbed
 
 TABLE = "ana-Users"
 KEY = "email=john.doe@example.com"
@@ -60,15 +60,8 @@ class Answers:
 
 @pytest.fixture
 def dynamodb():
-    client = boto3.client(
-        "dynamodb",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
+    with stubbed("dynamodb") as client_and_stubber:
+        yield client_and_stubber
 
 
 def expect_put(stubber: Stubber) -> None:
@@ -240,12 +233,8 @@ def file_event(request_type: str = "Create", physical_id: str | None = None, **c
 
 @pytest.fixture
 def s3():
-    client = boto3.client(
-        "s3", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
+    with stubbed("s3") as client_and_stubber:
+        yield client_and_stubber
 
 
 def expect_put_object(stubber: Stubber, body: str = PAGE) -> None:

@@ -11,6 +11,7 @@ import pytest
 from botocore.stub import Stubber
 
 from lab_constructs.handlers.network_cleanup import index as handler
+from tests.stubs import offline_client
 
 STARTED = 1_000_000.0
 TIMEOUT_SECONDS = 1200
@@ -100,18 +101,14 @@ def test_a_vpc_without_cloudshell_interfaces_is_complete_at_once(ec2):
 
 @pytest.mark.parametrize("request_type", ["Create", "Update"])
 def test_create_and_update_touch_nothing(request_type):
-    client = boto3.client(
-        "ec2", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
+    client = offline_client("ec2")
     with Stubber(client):  # no response queued: any EC2 call would fail
         event = {**delete_event("vpc-1"), "RequestType": request_type}
         assert run(client, event) == {"IsComplete": True}
 
 
 def stubbed_ec2():
-    client = boto3.client(
-        "ec2", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
+    client = offline_client("ec2")
     return client, Stubber(client)
 
 

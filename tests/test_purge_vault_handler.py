@@ -8,11 +8,11 @@ checks each request and response against the AWS Backup API model, and fails on 
 test did not expect.
 """
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
 from lab_constructs.handlers.purge_vault import index as handler
+from tests.stubs import stubbed
 
 VAULT = "ana-LabBackupVault"
 TIMEOUT_SECONDS = 2700
@@ -45,15 +45,8 @@ def delete_event(deadline: float = STARTED + TIMEOUT_SECONDS) -> dict:
 
 @pytest.fixture
 def backup():
-    client = boto3.client(
-        "backup",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
+    with stubbed("backup") as client_and_stubber:
+        yield client_and_stubber
 
 
 def expect_pages(stubber: Stubber, *pages: list[dict], jobs: list[dict] | None = None) -> None:
