@@ -117,32 +117,37 @@ format: setup-dev
 snapshots: setup-dev
 	UPDATE_SNAPSHOTS=1 $(PY) -m pytest tests/test_snapshots.py
 
-# A lab for a whole class: `make class-up LAB=LabS3Lifecycle PARTICIPANTS="ana ben"`
-# (optional CONCURRENCY=4, EXPIRES_IN_HOURS=N), `make class-down ...`, `make class-status ...`.
-CLASS := $(PY) -m course.classroom --lab "$(LAB)" --participants "$(PARTICIPANTS)"
-CLASS_RUN := $(if $(CONCURRENCY),--concurrency $(CONCURRENCY))
+# A lab for a whole class: `make class-up LAB=LabS3Lifecycle PARTICIPANTS="ana ben"`, or
+# CLASS=class.csv (a roster, course/roster.py) instead of PARTICIPANTS, for every class command
+# (optional CONCURRENCY=4, EXPIRES_IN_HOURS=N, BOOTSTRAP=1, PREFLIGHT=0, SHARED_NETWORK=1),
+# `make class-down ...`, `make class-status ...`.
+WHO := $(if $(CLASS),--class "$(CLASS)") --participants "$(PARTICIPANTS)"
+CLASSROOM := $(PY) -m course.classroom --lab "$(LAB)" $(WHO)
+CLASS_RUN := $(if $(CONCURRENCY),--concurrency $(CONCURRENCY)) $(if $(SHARED_NETWORK),--shared-network)
+UP_OPTIONS := $(if $(EXPIRES_IN_HOURS),--expires-in-hours $(EXPIRES_IN_HOURS)) \
+  $(if $(BOOTSTRAP),--bootstrap) $(if $(filter 0,$(PREFLIGHT)),--skip-preflight)
 
 class-up: setup
-	$(CLASS) up $(CLASS_RUN) $(if $(EXPIRES_IN_HOURS),--expires-in-hours $(EXPIRES_IN_HOURS))
+	$(CLASSROOM) up $(CLASS_RUN) $(UP_OPTIONS)
 
 class-down: setup
-	$(CLASS) down $(CLASS_RUN)
+	$(CLASSROOM) down $(CLASS_RUN)
 
 class-status: setup
-	$(CLASS) status
+	$(CLASSROOM) status
 
 # Who has finished which objective, what runs, what it costs: `make class-report LAB=... \
 # PARTICIPANTS="ana ben"` (optional HTML=file, JSON=1, WATCH=seconds, OWN="table={participant}-Users",
 # LEFTOVERS=1 for class-sweep's list in the report).
 class-report: setup
-	$(PY) -m course.report --lab "$(LAB)" --participants "$(PARTICIPANTS)" \
+	$(PY) -m course.report --lab "$(LAB)" $(WHO) \
 	  $(if $(HTML),--html "$(HTML)") $(if $(JSON),--json) $(if $(WATCH),--watch $(WATCH)) $(if $(LEFTOVERS),--leftovers) \
 	  $(foreach own,$(OWN),--own "$(own)")
 
 # What participants left that no stack owns (read-only; DELETE=1 deletes it):
 # `make class-sweep LAB=LabBackup PARTICIPANTS="ana ben" [DELETE=1]`.
 class-sweep: setup
-	$(PY) -m course.sweep --lab "$(LAB)" --participants "$(PARTICIPANTS)" $(if $(DELETE),--delete)
+	$(PY) -m course.sweep --lab "$(LAB)" $(WHO) $(if $(DELETE),--delete)
 
 # Check a deployed lab against its objectives: `make check LAB=LabS3Lifecycle [PARTICIPANT=ana]`.
 check: setup-labcheck

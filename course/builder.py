@@ -15,6 +15,7 @@ from constructs import Construct
 from course.config import LabSettings, Selection, check_keys
 from stacks import LABS
 from stacks.access import AccessStack
+from stacks.course_network import CourseNetworkStack
 from stacks.course_watch import CourseWatchStack
 
 CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
@@ -49,6 +50,9 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
     if not settings.participant and selection == Selection():  # the trainer's app, not a class
         # One per account and region, the trainer's watcher of failed teardowns, not a lab.
         CourseWatchStack(app, settings=settings, lab_ids=tuple(lab.lab_id for lab in LABS))
+        # One per account and region too: the network participants' LabRdsMysql share with
+        # -c shared_network=true (stacks/course_network.py).
+        CourseNetworkStack(app)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
 

@@ -32,6 +32,15 @@ time each deletes itself where `-c expires_in_hours` was set.
 
 Every command uses and prints the region the CDK CLI deploys into (course/region.py) and passes
 it to the CDK CLI, so the runs, the state checks and `status` look at the same region.
+
+The class: `--participants "ana ben"` or `--class class.csv`, a roster (course/roster.py). A
+roster may give each participant an AWS profile, their own account: their CDK runs then get
+`--profile <profile>` and that profile's region (`env AWS_REGION=...`), their state checks,
+`status` and `down`'s leftovers read with a session of that profile; still one synth and one
+concurrency bound for the whole class. `--bootstrap` (up) runs `cdk bootstrap` once per account
+before its first deploy. Before `up` deploys anything, the quota preflight (course/preflight.py)
+checks every account the class goes to; `--skip-preflight` skips it. `--shared-network` puts
+LabRdsMysql into the account's course network (`-c shared_network=true`).
 """
 
 from __future__ import annotations
@@ -44,7 +53,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -54,8 +63,10 @@ from typing import Any, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from course import preflight
 from course.config import ACCESS_ID, LAB_IDS, ContextError, LabSettings
 from course.region import Region, resolve_region
+from course.roster import InvalidRoster, Roster, add_argument, load
 
 ROOT = Path(__file__).resolve().parent.parent
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
@@ -148,6 +159,7 @@ def validate(
     expires_in_hours: str | None = None,
     *,
     lab_required: bool = True,
+    shared_network: bool = False,
 ) -> list[LabSettings]:
     """The settings of each participant's run, or `InvalidClass` listing every problem."""
     names = list(participants)
@@ -158,13 +170,17 @@ def validate(
     elif lab_id not in known_labs:
         problems.append(f"unknown lab {lab_id!r}: use one of " + ", ".join(known_labs))
     if not names:
-        problems.append('no participants: set PARTICIPANTS="ana ben ..."')
+        problems.append('no participants: set PARTICIPANTS="ana ben ..." or CLASS=class.csv')
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
         problems.append("participants named twice: " + ", ".join(duplicates))
     settings = []
     for name in dict.fromkeys(names):
-        context = {"participant": name, "expires_in_hours": expires_in_hours}
+        context = {
+            "participant": name,
+            "expires_in_hours": expires_in_hours,
+            "shared_network": "true" if shared_network else None,
+        }
         try:
             settings.append(LabSettings.from_context(context.get))
         except ContextError as error:
@@ -189,13 +205,47 @@ def synth_command(
     expires = settings[0].expires_in_hours if settings else None
     if expires is not None and action.name == "up":
         command += ["-c", f"expires_in_hours={expires}"]
+    if settings and settings[0].shared_network:
+        command += ["-c", "shared_network=true"]
     return [*command, "--output", str(outdir)]
 
 
-def cdk_command(action: Action, lab_id: str, settings: LabSettings, assembly: Path) -> list[str]:
+@dataclass(frozen=True)
+class Target:
+    """The account a participant's stack goes to: a profile (None: the default credentials)
+    and the region the CDK CLI uses with it (course/region.py)."""
+
+    profile: str | None = None
+    region: str | None = None
+
+    def wrap(self, command: list[str]) -> list[str]:
+        """`command` against this account: `--profile` (the CDK CLI then reads that profile's
+        credentials only, not the environment's keys) and the profile's region in
+        `AWS_REGION` (the CDK CLI reads it before the profile's own, as course/region.py says).
+        The default credentials: `command` unchanged (the runner's environment holds the
+        class's region)."""
+        if self.profile is None:
+            return command
+        return ["env", f"AWS_REGION={self.region}", *command, "--profile", self.profile]
+
+
+def cdk_command(
+    action: Action, lab_id: str, settings: LabSettings, assembly: Path, target: Target = Target()
+) -> list[str]:
     """The CDK CLI call for one participant, from the class's assembly (no synth of its own)."""
     stack = f"{settings.participant}/{lab_id}"  # the construct path course/builder.py gives it
-    return [str(CDK), action.cdk_command, "--app", str(assembly), stack, *action.cdk_flags]
+    command = [str(CDK), action.cdk_command, "--app", str(assembly), stack, *action.cdk_flags]
+    return target.wrap(command)
+
+
+def bootstrap_command(assembly: Path, target: Target) -> list[str]:
+    """`cdk bootstrap` of the target account and region (`BOOTSTRAP=1`). Given no environment,
+    the CLI bootstraps those of the app's stacks, resolving an environment-agnostic stack's
+    `aws://unknown-account/unknown-region` to the profile's account and region (checked in the
+    pinned CLI, node_modules/aws-cdk/lib/index.js: `defineEnvironments`,
+    `globEnvironmentsFromStacks`); `--app` reads the class's assembly instead of synthesizing
+    the app again."""
+    return target.wrap([str(CDK), "bootstrap", "--app", str(assembly)])
 
 
 class CdkRunner:
@@ -389,12 +439,21 @@ def run_class(
     out: TextIO | None = None,
     err: TextIO | None = None,
     work_dir: Path = ROOT,
+    targets: Mapping[str, Target] | None = None,
+    clients: Mapping[str | None, Any] | None = None,
+    bootstrap: bool = False,
 ) -> ClassRun:
     """Synthesize the class once, then run `action` for every participant, `concurrency` at a
     time; results in the participants' order, each line printed when its run ends.
 
     `client` reads the stacks' states (CloudFormation); Ctrl-C is handled as the module says.
+    `targets` maps a participant to the account of their own (a profile; default: everyone in
+    the default one), `clients` a profile to its CloudFormation client (default: `client`).
+    `bootstrap` (up only): `cdk bootstrap` each account once, before its first deploy.
     """
+    targets = targets or {}
+    clients = clients or {}
+    bootstraps = _Bootstraps(runner, work_dir) if bootstrap and action.name == "up" else None
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise InvalidClass(f"concurrency must be 1 to {MAX_CONCURRENCY}, got {concurrency}")
     out, err = out or sys.stdout, err or sys.stderr
@@ -410,8 +469,19 @@ def run_class(
         if not interrupts.start(name):
             result = Result(name, stack_name, NOT_STARTED)
         else:
+            target = targets.get(name, Target())
             try:
-                result = _run_one(action, lab_id, participant, assembly, client, runner, work_dir)
+                failed = bootstraps.run(assembly, target, name, stack_name) if bootstraps else None
+                result = failed or _run_one(
+                    action,
+                    lab_id,
+                    participant,
+                    assembly,
+                    clients.get(target.profile, client),
+                    runner,
+                    work_dir,
+                    target,
+                )
             finally:
                 interrupts.finish(name)
             if interrupts.stopped_now and not result.ok:
@@ -461,12 +531,13 @@ def _run_one(
     client: Any,
     runner: CommandRunner,
     work_dir: Path,
+    target: Target = Target(),
 ) -> Result:
     """One participant's run, then the stack's state as CloudFormation reports it."""
     name, stack_name = participant.participant or "", participant.stack_name(lab_id)
     log = work_dir / f"cdk.out.{name}.log"
     started = time.monotonic()
-    exit_code = _run(runner, cdk_command(action, lab_id, participant, assembly), log)
+    exit_code = _run(runner, cdk_command(action, lab_id, participant, assembly, target), log)
     try:
         state = stack_state(client, stack_name)
     except (BotoCoreError, ClientError) as error:
@@ -475,6 +546,32 @@ def _run_one(
     return Result(
         name, stack_name, DONE if ok else FAILED, exit_code, time.monotonic() - started, log, state
     )
+
+
+class _Bootstraps:
+    """`cdk bootstrap` once per account (profile), before its first participant's deploy; the
+    other participants of that account wait for it. A failed bootstrap fails each participant
+    of that account (one line each, pointing at `cdk.out.bootstrap-<profile>.log`)."""
+
+    def __init__(self, runner: CommandRunner, work_dir: Path) -> None:
+        self.runner, self.work_dir = runner, work_dir
+        self.lock = threading.Lock()
+        self.locks: dict[str | None, threading.Lock] = {}
+        self.exits: dict[str | None, int] = {}
+
+    def run(self, assembly: Path, target: Target, name: str, stack_name: str) -> Result | None:
+        """None when the account is bootstrapped, else participant `name`'s failed result."""
+        with self.lock:
+            lock = self.locks.setdefault(target.profile, threading.Lock())
+        log = self.work_dir / f"cdk.out.bootstrap-{target.profile or 'default'}.log"
+        with lock:
+            if target.profile not in self.exits:
+                command = bootstrap_command(assembly, target)
+                self.exits[target.profile] = _run(self.runner, command, log)
+        exit_code = self.exits[target.profile]
+        if exit_code == 0:
+            return None
+        return Result(name, stack_name, FAILED, exit_code, 0.0, log)
 
 
 def summary(action: Action, lab_id: str, results: Sequence[Result]) -> str:
@@ -567,14 +664,60 @@ def _hours_minutes(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m"
 
 
-def _session(region: Region):  # the real AWS session; tests pass moto clients
+def _session(region: Region | str, profile: str | None = None):  # tests pass moto sessions
     import boto3
 
-    return boto3.Session(region_name=region.name)
+    name = region.name if isinstance(region, Region) else region
+    return boto3.Session(region_name=name, profile_name=profile)
 
 
 def _client(region: Region):
     return _session(region).client("cloudformation")
+
+
+@dataclass
+class Accounts:
+    """The accounts a class goes to: each profile of the roster (None: the default
+    credentials) with its region and a boto3 session (made when first asked for)."""
+
+    roster: Roster
+    regions: dict[str | None, Region]
+    make_session: Callable[[str | None, str], Any]
+    _sessions: dict[str | None, Any] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def of(cls, roster: Roster, make_session: Callable[[str | None, str], Any]) -> Accounts:
+        profiles = list(roster.accounts) or [None]
+        return cls(roster, {p: resolve_region(p) for p in profiles}, make_session)
+
+    @property
+    def per_participant(self) -> bool:
+        return any(p is not None for p in self.regions)
+
+    def session(self, profile: str | None) -> Any:
+        if profile not in self._sessions:
+            self._sessions[profile] = self.make_session(profile, self.regions[profile].name)
+        return self._sessions[profile]
+
+    def targets(self) -> dict[str, Target]:
+        return {
+            name: Target(profile, self.regions[profile].name if profile else None)
+            for name, profile in self.roster.profiles.items()
+        }
+
+    def describe(self) -> str:
+        """E.g. "region eu-west-1 (from AWS_REGION)", or one line per account."""
+        if not self.per_participant:
+            return f"region {self.regions[None]}"
+        return "\n".join(
+            f"{preflight.account_label(p)}: region {region} for "
+            + " ".join(self.roster.accounts[p])
+            for p, region in self.regions.items()
+        )
+
+
+def _boto3_session(profile: str | None, region: str) -> Any:
+    return _session(region, profile)
 
 
 # --- command line ----------------------------------------------------------------------------
@@ -587,6 +730,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("command", choices=[*ACTIONS, "status"])
     parser.add_argument("--lab", default="", help="the lab's id, e.g. LabS3Lifecycle")
     parser.add_argument("--participants", default="", help='names, e.g. "ana ben cem"')
+    add_argument(parser)
     parser.add_argument(
         "--concurrency",
         type=int,
@@ -595,6 +739,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--expires-in-hours", default=None, help="up only: each stack deletes itself after N h"
+    )
+    parser.add_argument(
+        "--bootstrap",
+        action="store_true",
+        help="up only: cdk bootstrap each target account first (BOOTSTRAP=1)",
+    )
+    parser.add_argument(
+        "--shared-network",
+        action="store_true",
+        help="LabRdsMysql in the account's CourseNetwork (-c shared_network=true)",
+    )
+    parser.add_argument(
+        "--skip-preflight",
+        action="store_true",
+        help="up only: do not check the accounts' quotas first (PREFLIGHT=0)",
     )
     parser.add_argument(
         "--work-dir",
@@ -609,41 +768,67 @@ def main(
     *,
     runner: CommandRunner | None = None,
     client: Any = None,
+    session: Callable[[str | None, str], Any] | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> int:
     """Run one class-wide command; returns the exit code (`EXIT_*`).
 
-    `runner`, `client` and `now` are for tests (a fake CDK, a fake or moto client, a clock).
+    `runner`, `client`, `session` and `now` are for tests (a fake CDK, a fake or moto
+    CloudFormation client for every account, a (profile, region) -> boto3 session maker, a
+    clock).
     """
     args = _parser().parse_args(argv)
-    participants = args.participants.split()
     known = class_stacks()
-    region = resolve_region()
     try:
+        roster = load(args.class_file, args.participants)
+        participants = roster.names
+        accounts = Accounts.of(roster, session or _boto3_session)
         if args.command == "status":
             validate(args.lab, participants, known, lab_required=False)
             labs = [args.lab] if args.lab else known
-            print(f"region {region}")
+            print(accounts.describe())
             try:
-                found = deployed_labs(client or _client(region), participants, labs)
+                found = []
+                for profile, names in (roster.accounts or {None: []}).items():
+                    cloudformation = client or accounts.session(profile).client("cloudformation")
+                    found += deployed_labs(cloudformation, names, labs)
             except (BotoCoreError, ClientError) as error:
                 print(f"error: cannot list the stacks: {error}", file=sys.stderr)
                 return EXIT_FAILED
+            order = {name: i for i, name in enumerate(participants)}
+            found.sort(key=lambda d: order[d.participant])  # stable: labs in course order
             print("\n".join(status_lines(found, participants, now())))
             return EXIT_OK
         action = ACTIONS[args.command]
-        settings = validate(args.lab, participants, known, args.expires_in_hours)
+        settings = validate(
+            args.lab,
+            participants,
+            known,
+            args.expires_in_hours,
+            shared_network=args.shared_network,
+        )
         if not 1 <= args.concurrency <= MAX_CONCURRENCY:
             raise InvalidClass(f"--concurrency must be 1 to {MAX_CONCURRENCY}")
-    except InvalidClass as error:
+    except (InvalidClass, InvalidRoster) as error:
         print(f"error: nothing was run:\n{error}", file=sys.stderr)
         return EXIT_INVALID
     work_dir = Path(args.work_dir).resolve()
+    where = accounts.describe()
     print(
-        f"{action.name}: {args.lab} for {len(settings)} participants in region {region}, "
-        f"{args.concurrency} at a time (logs: cdk.out.<participant>.log)",
+        f"{action.name}: {args.lab} for {len(settings)} participants in "
+        + (where if not accounts.per_participant else "their accounts")
+        + f", {args.concurrency} at a time (logs: cdk.out.<participant>.log)",
         flush=True,
     )
+    if accounts.per_participant:
+        print(where, flush=True)
+    if (
+        action.name == "up"
+        and not args.skip_preflight
+        and not _preflight(args.lab, settings, accounts)
+    ):
+        return EXIT_FAILED
+    region = accounts.regions.get(None) or resolve_region()
     run = run_class(
         action,
         args.lab,
@@ -653,10 +838,18 @@ def main(
         runner=runner or CdkRunner({**os.environ, "AWS_REGION": region.name}),
         concurrency=args.concurrency,
         work_dir=work_dir,
+        targets=accounts.targets(),
+        clients=None
+        if client
+        else {p: accounts.session(p).client("cloudformation") for p in roster.accounts if p},
+        bootstrap=args.bootstrap,
     )
     print(summary(action, args.lab, run.results))
     if run.interrupted:
-        class_status = f'make class-status LAB={args.lab} PARTICIPANTS="{args.participants}"'
+        who = f'PARTICIPANTS="{args.participants}"'
+        if args.class_file:
+            who = f"CLASS={args.class_file}"
+        class_status = f"make class-status LAB={args.lab} {who}"
         left = [r.stack_name for r in run.results if r.outcome == INTERRUPTED]
         if left:
             stacks = " ".join(left)
@@ -665,8 +858,40 @@ def main(
             print(f"interrupted: see where each stack stands with {class_status}")
         return EXIT_INTERRUPTED
     if action.name == "down" and runner is None:  # a real class, not a test's fake CDK
-        warn_leftovers(args.lab, participants, _session(region))
+        for profile, names in roster.accounts.items():
+            warn_leftovers(args.lab, names, accounts.session(profile))
     return EXIT_OK if all(r.ok for r in run.results) else EXIT_FAILED
+
+
+def _preflight(lab_id: str, settings: Sequence[LabSettings], accounts: Accounts) -> bool:
+    """Print the quota checks (course/preflight.py); False when an account is short."""
+    if not preflight.needs(lab_id, settings[0]):
+        return True
+    profiles = accounts.roster.profiles
+    groups = dict.fromkeys(profiles.get(s.participant or "") for s in settings)
+    checks = preflight.check_class(
+        lab_id,
+        settings,
+        profiles,
+        {p: sweep_account(accounts.session(p)).client for p in groups},
+        {p: accounts.regions[p].name for p in groups},
+    )
+    lines, ok = preflight.report(checks)
+    print("quota preflight (PREFLIGHT=0 skips it):\n" + "\n".join(lines), flush=True)
+    if not ok:
+        print(
+            f"error: nothing was deployed: not enough quota for {lab_id}; ask for more (above),"
+            " or run fewer participants per account",
+            file=sys.stderr,
+        )
+    return ok
+
+
+def sweep_account(session: Any) -> Any:
+    """The boto3 clients of one session, made once each (course/sweep.py's `Account`)."""
+    from course import sweep
+
+    return sweep.Account(session)
 
 
 def warn_leftovers(

@@ -52,6 +52,11 @@ ACCESS_ID = "LabAccess"
 # Names two labs agree on: LabDynamoDbUsers creates the table, LabBackup backs it up. Neither
 # stack references the other, so each deploys and destroys on its own.
 USERS_TABLE = sheets.DYNAMODB_USERS.table
+# Where the course network (stacks/course_network.py) publishes its VPC for participants'
+# LabRdsMysql with -c shared_network=true; the class runner checks it before a class-up.
+COURSE_NETWORK_ID = "CourseNetwork"
+COURSE_NETWORK_VPC_PARAMETER = "/course-labs/network/vpc-id"
+COURSE_NETWORK_SUBNETS_PARAMETER = "/course-labs/network/isolated-subnet-ids"
 
 
 class ContextError(ValueError):
@@ -108,18 +113,32 @@ class LabSettings:
     db_public_access_cidr: str | None = None
     notify_email: str | None = None
     expires_in_hours: int | None = None
+    # LabRdsMysql in the account's one course network (stacks/course_network.py), not a VPC of
+    # its own: a class of 30 needs 1 VPC, not 30.
+    shared_network: bool = False
 
     @classmethod
     def from_context(cls, get: Callable[[str], Any]) -> LabSettings:
         """Read and validate every lab option from `get` (e.g. `app.node.try_get_context`)."""
-        return cls(
+        settings = cls(
             participant=_participant(get("participant")),
             db_instance_class=_db_instance_class(get("db_instance_class")),
             read_replica=_flag("read_replica", get("read_replica")),
             db_public_access_cidr=_public_cidr(get("db_public_access_cidr")),
             notify_email=_email(get("notify_email")),
             expires_in_hours=_expiry_hours(get("expires_in_hours")),
+            shared_network=_flag("shared_network", get("shared_network")),
         )
+        if settings.shared_network and settings.db_public_access_cidr:
+            # The course network has isolated subnets only: a public database needs the public
+            # subnets and internet gateway of a network of its own.
+            raise ContextError(
+                "shared_network",
+                get("shared_network"),
+                "the course network has no public subnets: drop db_public_access_cidr, or "
+                "shared_network for a network of the lab's own",
+            )
+        return settings
 
     def stack_name(self, lab_id: str) -> str:
         """CloudFormation stack name: `<participant>-<lab>` so participants can share an account."""

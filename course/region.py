@@ -59,6 +59,19 @@ def resolve_region(profile: str | None = None, environ: Mapping[str, str] | None
     return Region(CDK_DEFAULT_REGION, "the CDK's default: no region configured")
 
 
+def known_profiles(environ: Mapping[str, str] | None = None) -> set[str]:
+    """The profiles the AWS config and credentials files define (the files boto3 and the CDK
+    CLI read: `AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/`)."""
+    env = os.environ if environ is None else environ
+    _, credentials = _ini(env, "AWS_SHARED_CREDENTIALS_FILE", "credentials")
+    _, config = _ini(env, "AWS_CONFIG_FILE", "config")
+    names = set(credentials)
+    for section in config:
+        if section == "default" or section.startswith("profile "):
+            names.add(section.removeprefix("profile ").strip())
+    return names
+
+
 def _section(profile: str, is_config: bool) -> str:
     """The config file names profiles `[profile x]` (but `[default]`); credentials `[x]`."""
     return f"profile {profile}" if is_config and profile != "default" else profile

@@ -57,6 +57,7 @@ from course import costs
 from course.classroom import InvalidClass, deployed_labs, validate
 from course.config import LabSettings
 from course.region import resolve_region
+from course.roster import InvalidRoster, Roster, add_argument, load
 from labcheck.aws import USABLE_STACK_STATES, Aws, HttpGet, explain, http_get
 from labcheck.cli import LABS, OPTIONS, resource_names
 from labcheck.core import Kind, Lab, Result, Status, run
@@ -472,6 +473,33 @@ def gather(
     )
 
 
+def gather_class(
+    lab_id: str,
+    roster: Roster,
+    sessions: Callable[[str | None], Callable[[], boto3.Session]],
+    **options: Any,
+) -> ClassReport:
+    """`gather` for each account of the roster (`sessions(profile)` makes that account's
+    sessions; None: the default credentials), merged into one report in the roster's order."""
+    reports = [
+        gather(lab_id, names, session=sessions(profile), **options)
+        for profile, names in roster.accounts.items()
+    ]
+    if len(reports) == 1:
+        return reports[0]
+    order = {name: i for i, name in enumerate(roster.names)}
+    first = reports[0]
+    return ClassReport(
+        lab_id,
+        ", ".join(dict.fromkeys(r.region for r in reports)),
+        first.taken_at,
+        sum(r.seconds for r in reports),
+        first.columns,
+        tuple(sorted((row for r in reports for row in r.rows), key=lambda r: order[r.participant])),
+        first.swept,
+    )
+
+
 # --- the views: text, JSON, HTML ------------------------------------------------------------
 
 STATUS_MARKS = {"PASS": "✓", "FAIL": "✗", "WARN": "!", "SKIP": "-"}
@@ -807,6 +835,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--lab", default="", help="the lab's id, e.g. LabDynamoDbUsers")
     parser.add_argument("--participants", default="", help='names, e.g. "ana ben cem"')
+    add_argument(parser)
     parser.add_argument("--html", metavar="FILE", help="also write the report as one HTML page")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
     parser.add_argument(
@@ -870,8 +899,9 @@ def main(
     `session`, `get`, `sleep` are for tests; `sweep` adds the leftovers column.
     """
     args = _parser().parse_args(argv)
-    participants = args.participants.split()
     try:
+        roster = load(args.class_file, args.participants)
+        participants = roster.names
         validate(args.lab, participants, list(LABS))
         own = parse_own(LABS[args.lab], args.own)
         if not 1 <= args.concurrency <= MAX_CONCURRENCY:
@@ -881,10 +911,16 @@ def main(
         html_file = Path(args.html) if args.html else None
         if html_file and not html_file.parent.is_dir():
             raise InvalidClass(f"--html {args.html}: no folder {html_file.parent}")
-        # The region the CDK deploys into (course/region.py), unless --region says otherwise.
-        region = args.region or resolve_region(args.profile).name
-        session = session or _session_factory(args.profile, region)
-    except InvalidClass as error:
+        # Each account's region: the one the CDK deploys into with its profile (course/region.py),
+        # unless --region says otherwise. A roster's profile wins over --profile.
+        factories = {
+            profile: session
+            or _session_factory(
+                profile or args.profile, args.region or resolve_region(profile or args.profile).name
+            )
+            for profile in roster.accounts
+        }
+    except (InvalidClass, InvalidRoster) as error:
         print(f"error: nothing was checked:\n{error}", file=sys.stderr)
         return EXIT_INVALID
     except BotoCoreError as error:  # e.g. a profile that does not exist
@@ -893,10 +929,10 @@ def main(
     refresh = round(args.watch) if args.watch else None
     try:
         while True:
-            report = gather(
+            report = gather_class(
                 args.lab,
-                participants,
-                session=session,
+                roster,
+                factories.__getitem__,
                 own=own,
                 concurrency=min(args.concurrency, len(participants)),
                 get=get,

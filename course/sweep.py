@@ -25,7 +25,8 @@ trainer's own unprefixed resources cannot be told apart from anything else in th
 the sweep never touches them.
 
 Costs are estimates per month (us-east-1 list prices, 2026-11; see labs/README.md), from each
-resource's size. The region is boto3's default (AWS_DEFAULT_REGION, AWS_PROFILE).
+resource's size. The region is the CDK's (course/region.py); with a roster of profiles
+(`CLASS=class.csv`, course/roster.py) each participant is swept in their own account and region.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from course import roster
 from course.config import ContextError, LabSettings
 from course.region import resolve_region
 
@@ -343,28 +345,47 @@ def validate(lab: str, participants: Sequence[str]) -> list[str]:
     return problems
 
 
-def main(argv: Sequence[str] | None = None, *, account: Account | None = None) -> int:
-    """List (and with --delete, delete) the leftovers; 0 when it could look, 2 on bad input."""
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    account: Account | None = None,
+    session: Callable[[str | None, str], Any] | None = None,
+) -> int:
+    """List (and with --delete, delete) the leftovers; 0 when it could look, 2 on bad input.
+
+    With a roster of profiles (`--class`), each participant's account is swept with their
+    profile and its region. `account` (every participant) or `session` ((profile, region) ->
+    boto3 session) are for tests.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m course.sweep", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--lab", default="")
     parser.add_argument("--participants", default="")
+    roster.add_argument(parser)
     parser.add_argument("--delete", action="store_true", help="delete what is listed")
     args = parser.parse_args(argv)
-    participants = args.participants.split()
+    try:
+        members = roster.load(args.class_file, args.participants)
+    except roster.InvalidRoster as error:
+        print(f"error: nothing was swept:\n{error}", file=sys.stderr)
+        return 2
+    participants = members.names
     problems = validate(args.lab, participants)
     if problems:
         print("error: nothing was swept:\n" + "\n".join(problems), file=sys.stderr)
         return 2
     try:
-        if account is None:
-            import boto3
-
-            region = resolve_region()  # the region the CDK deploys into, as every tool of ours
-            print(f"{args.lab} leftovers in region {region}", flush=True)
-            account = Account(boto3.Session(region_name=region.name))
-        found = leftovers(account, args.lab, participants)
+        found = []
+        for profile, names in members.accounts.items():
+            here = account
+            if here is None:
+                # The region the CDK deploys into with that profile, as every tool of ours.
+                region = resolve_region(profile)
+                who = f" (profile {profile})" if profile else ""
+                print(f"{args.lab} leftovers in region {region}{who}", flush=True)
+                here = Account((session or _session)(profile, region.name))
+            found += leftovers(here, args.lab, names)
         print("\n".join(report(found, participants)))
         if found and args.delete:
             print("\n".join(delete(found)))
@@ -374,6 +395,12 @@ def main(argv: Sequence[str] | None = None, *, account: Account | None = None) -
         print(f"error: cannot list what is left: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+def _session(profile: str | None, region: str) -> Any:
+    import boto3
+
+    return boto3.Session(profile_name=profile, region_name=region)
 
 
 if __name__ == "__main__":

@@ -28,11 +28,14 @@ class LabCloudShellAccess(Construct):
         vpc: ec2.IVpc,
         database: LabMysql,
         subnet_group: str,
+        gateway_endpoint: bool = True,
     ) -> None:
         """
         Args:
             vpc: the database's VPC; database: what CloudShell connects to.
             subnet_group: the VPC's subnet group the environment runs in (for the endpoint).
+            gateway_endpoint: add the S3 gateway endpoint; False in a VPC that has one (the
+                course network, lab_constructs/course_network.py).
         """
         super().__init__(scope, construct_id)
         self.security_group = ec2.SecurityGroup(
@@ -50,6 +53,8 @@ class LabCloudShellAccess(Construct):
             ec2.Port.HTTPS,
             "HTTPS, which only reaches S3 (the isolated subnets route nothing else out)",
         )
+        if not gateway_endpoint:
+            return
         vpc.add_gateway_endpoint(
             "S3Endpoint",
             service=ec2.GatewayVpcEndpointAwsService.S3,

@@ -30,6 +30,18 @@ POLL_INTERVAL = Duration.seconds(30)
 CLEANUP_TIMEOUT = Duration.minutes(40)
 WAITER_TIMEOUT = Duration.minutes(45)
 RESOURCE_TYPE = "Custom::LabNetworkCleanup"
+# cdk-nag's finding for a policy on every DB instance of the account and region.
+ANY_DB_INSTANCE_FINDING = (
+    "IAM5[Resource::arn:<AWS::Partition>:rds:<AWS::Region>:<AWS::AccountId>:db:*]"
+)
+
+
+def any_db_instance(scope: Construct) -> str:
+    """`arn:<partition>:rds:<region>:<account>:db:*`: a policy resource for DB instances whose
+    names are unknown at deploy (made by hand, or by participants)."""
+    return Stack.of(scope).format_arn(
+        service="rds", resource="db", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME
+    )
 
 
 class LabNetworkCleanup(Construct):
@@ -59,6 +71,7 @@ class LabNetworkCleanup(Construct):
         security_groups: Sequence[ec2.ISecurityGroup],
         db_subnet_group: rds.ISubnetGroup,
         keep_db_instances: Sequence[str],
+        only_interfaces_in: Sequence[ec2.ISecurityGroup] = (),
     ) -> None:
         """
         Args:
@@ -66,6 +79,8 @@ class LabNetworkCleanup(Construct):
             security_groups: the groups of the lab's network (deleted after the clean-up).
             db_subnet_group: the lab's DB subnet group; instances in it are the lab's.
             keep_db_instances: identifiers of the stack's own DB instances, never deleted.
+            only_interfaces_in: when given, only the CloudShell interfaces in these security
+                groups are deleted or waited for (a VPC shared by a class: the course network).
         """
         super().__init__(scope, construct_id)
         handlers = waiting_provider(
@@ -87,6 +102,11 @@ class LabNetworkCleanup(Construct):
                 "VpcId": vpc.vpc_id,
                 "DbSubnetGroupName": db_subnet_group.subnet_group_name,
                 "KeepDbInstances": list(keep_db_instances),
+                **(
+                    {"InterfaceSecurityGroupIds": [g.security_group_id for g in only_interfaces_in]}
+                    if only_interfaces_in
+                    else {}
+                ),
                 "TimeoutSeconds": str(int(CLEANUP_TIMEOUT.to_seconds())),
             },
             removal_policy=RemovalPolicy.DESTROY,
@@ -117,14 +137,7 @@ class LabNetworkCleanup(Construct):
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["rds:DescribeDBInstances", "rds:DeleteDBInstance"],
-                resources=[
-                    stack.format_arn(
-                        service="rds",
-                        resource="db",
-                        resource_name="*",
-                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                    )
-                ],
+                resources=[any_db_instance(self)],
             )
         )
         acknowledge(
@@ -143,7 +156,7 @@ class LabNetworkCleanup(Construct):
         )
         acknowledge(
             role,
-            "IAM5[Resource::arn:<AWS::Partition>:rds:<AWS::Region>:<AWS::AccountId>:db:*]",
+            ANY_DB_INSTANCE_FINDING,
             "A replica made by hand has a name the student chose, unknown at deploy, and IAM has "
             "no condition on an instance's subnet group: the handler deletes only instances in "
             "this lab's DB subnet group that are not the stack's own, on stack deletion only.",

@@ -9,6 +9,7 @@ from course import sheets
 from course.config import LabSettings
 from lab_constructs import LabKey, LabMysql, LabVpc
 from lab_constructs.cloudshell import LabCloudShellAccess
+from lab_constructs.course_network import shared_vpc
 from lab_constructs.iam_connect import LabIamConnectRole
 from lab_constructs.network import ISOLATED_SUBNETS, PUBLIC_SUBNETS
 from lab_constructs.network_cleanup import LabNetworkCleanup
@@ -57,7 +58,14 @@ class RdsMysqlStack(LabStack):
         public = public_cidr is not None
 
         # The network: the lab's own VPC, no NAT gateway; public subnets only when asked for.
-        self.vpc = LabVpc(self, "Network", public_subnets=public).vpc
+        # With -c shared_network=true, the account's course network instead (CourseNetwork,
+        # deployed once): the participant keeps their own security groups and DB subnet group.
+        shared = settings.shared_network
+        self.vpc = (
+            shared_vpc(self, "Network")
+            if shared
+            else LabVpc(self, "Network", public_subnets=public).vpc
+        )
         db_subnets = self.vpc.select_subnets(
             subnet_group_name=PUBLIC_SUBNETS if public else ISOLATED_SUBNETS
         )
@@ -100,6 +108,8 @@ class RdsMysqlStack(LabStack):
             vpc=self.vpc,
             database=self.database,
             subnet_group=ISOLATED_SUBNETS,
+            # The course network has its S3 gateway endpoint already, once for the class.
+            gateway_endpoint=not shared,
         ).security_group
 
         # Post-launch task: a read replica (doubles the cost, so only with -c read_replica=true).
@@ -133,6 +143,9 @@ class RdsMysqlStack(LabStack):
             security_groups=[self.client_security_group, self.database.security_group],
             db_subnet_group=self.instance.node.find_child("SubnetGroup"),
             keep_db_instances=[db.instance_identifier for db in connectable],
+            # In the course network, only this participant's CloudShell interfaces: the others'
+            # are theirs, and still open.
+            only_interfaces_in=[self.client_security_group] if shared else (),
         )
 
         self._outputs()

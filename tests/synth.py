@@ -139,10 +139,21 @@ EVERY_OPTION = {
 }
 
 # The configurations the matrix synthesizes (tests/test_matrix.py, tests/test_checkov.py).
+# LabRdsMysql in the course network (which excludes db_public_access_cidr), with the other
+# RDS options that still apply.
+SHARED_NETWORK = {
+    "participant": "cem",
+    "shared_network": "true",
+    "read_replica": "true",
+    "db_instance_class": "db.t4g.small",
+}
 CONFIGURATIONS: dict[str, dict[str, str]] = {
     "default": {},
     "participant": {"participant": PARTICIPANT},
     "every-option": EVERY_OPTION,
+    # LabRdsMysql in the course network (CourseNetwork, in "default"); not with
+    # db_public_access_cidr (course/config.py refuses both), so a configuration of its own.
+    "shared-network": SHARED_NETWORK,
 }
 
 

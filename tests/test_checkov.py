@@ -25,11 +25,12 @@ CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 SKIPS_FILE = Path(__file__).parent / "checkov-skips.json"
 LAB_IDS = [lab.lab_id for lab in LABS]
 WATCHER = "CourseWatch"  # built in the configurations without a participant only
+NETWORK = "CourseNetwork"  # the same: the network participants share (shared_network)
 ACCESS = "LabAccess"  # a participant's sign-in, built with a participant only
 # Every stack of every configuration: the labs, the watcher, the participants' sign-ins.
 STACKS = (
     [(config, lab_id) for config in CONFIGURATIONS for lab_id in LAB_IDS]
-    + [("default", WATCHER)]
+    + [("default", WATCHER), ("default", NETWORK)]
     + [(config, ACCESS) for config, context in CONFIGURATIONS.items() if "participant" in context]
 )
 

@@ -15,7 +15,7 @@ from tests.synth import PARTICIPANT, synthesize
 LAB_IDS = [lab.lab_id for lab in LABS]
 # Every stack of a default synth: the labs and the course watcher (stacks/course_watch.py),
 # which the same guards cover.
-STACK_IDS = [*LAB_IDS, "CourseWatch"]
+STACK_IDS = [*LAB_IDS, "CourseWatch", "CourseNetwork"]
 NAG_PLUGIN = "AwsSolutions"
 RETAINING_POLICIES = {"Retain", "Snapshot", "RetainExceptOnCreate"}
 

@@ -19,7 +19,7 @@ from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from course.config import LabSettings
 from stacks import LABS
-from tests.synth import CONFIGURATIONS, EVERY_OPTION, synth_of
+from tests.synth import CONFIGURATIONS, EVERY_OPTION, SHARED_NETWORK, synth_of
 
 LAB_IDS = [lab.lab_id for lab in LABS]
 
@@ -40,7 +40,9 @@ def test_every_option_config_sets_every_setting_to_a_non_default_value():
         for field in dataclasses.fields(LabSettings)
         if getattr(settings, field.name) == getattr(defaults, field.name)
     ]
-    assert unchanged == [], "the matrix must synthesize every non-default option: add these"
+    # shared_network excludes db_public_access_cidr: the "shared-network" configuration has it.
+    assert unchanged == ["shared_network"], "the matrix must synthesize every non-default option"
+    assert LabSettings.from_context(SHARED_NETWORK.get).shared_network
 
 
 @pytest.mark.parametrize("config", CONFIGURATIONS)

@@ -230,3 +230,35 @@ def test_an_instance_still_being_deleted_is_waited_for_and_named_at_the_deadline
         event = delete_event("vpc-1", deadline=STARTED - 1, subnet_group="lab-subnets")
         with pytest.raises(handler.CleanupError, match=r"DB instance my-replica \(deleting\)"):
             run(ec2, event, rds=rds)
+
+
+def test_in_a_shared_network_only_the_participants_own_cloudshell_interfaces_count(ec2):
+    """The course network (-c shared_network=true): another participant's CloudShell
+    environment, open or left, is theirs; only interfaces in this stack's groups are handled."""
+    vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.7.1.0/24")["Subnet"]["SubnetId"]
+    groups = {
+        name: ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"]
+        for name in ("ana-cloudshell", "ben-cloudshell")
+    }
+    interfaces = {
+        name: ec2.create_network_interface(
+            SubnetId=subnet,
+            Groups=[group],
+            TagSpecifications=[
+                {
+                    "ResourceType": "network-interface",
+                    "Tags": [{"Key": "ManagedByCloudShell", "Value": ""}],
+                }
+            ],
+        )["NetworkInterface"]["NetworkInterfaceId"]
+        for name, group in groups.items()
+    }
+    event = delete_event(vpc)
+    event["ResourceProperties"]["InterfaceSecurityGroupIds"] = [groups["ana-cloudshell"]]
+
+    assert run(ec2, event) == {"IsComplete": True}
+
+    left = existing(ec2)
+    assert interfaces["ana-cloudshell"] not in left
+    assert interfaces["ben-cloudshell"] in left, "another participant's interface is kept"

@@ -97,6 +97,8 @@ def render(value: Any, resources: dict[str, Any]) -> Any:
         ref = value["Ref"]
         if ref in PSEUDO:
             return PSEUDO[ref]
+        if ref not in resources:  # a template parameter (e.g. an SSM value): a plain value
+            return ref.lower()
         resource_type = resources[ref]["Type"]
         return arn(resource_type, ref) if resource_type in REF_IS_ARN else ref.lower()
     if set(value) == {"Fn::GetAtt"}:

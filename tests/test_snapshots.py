@@ -30,7 +30,7 @@ def normalized(template: dict) -> dict:
     return template
 
 
-@pytest.mark.parametrize("lab_id", [*(lab.lab_id for lab in LABS), "CourseWatch"])
+@pytest.mark.parametrize("lab_id", [*(lab.lab_id for lab in LABS), "CourseWatch", "CourseNetwork"])
 def test_template_matches_snapshot(synth, lab_id):
     actual = normalized(synth.template(lab_id))
     snapshot = SNAPSHOTS / f"{lab_id}.json"

@@ -11,7 +11,7 @@ from tests.lab_constructs.helpers import bare_template
 from tests.templates import of_type
 
 
-def _template() -> dict:
+def _template(**options) -> dict:
     def build(stack):
         vpc = LabVpc(stack, "Network", public_subnets=False).vpc
         database = LabMysql(
@@ -33,7 +33,12 @@ def _template() -> dict:
             parameters={},
         )
         LabCloudShellAccess(
-            stack, "CloudShell", vpc=vpc, database=database, subnet_group=ISOLATED_SUBNETS
+            stack,
+            "CloudShell",
+            vpc=vpc,
+            database=database,
+            subnet_group=ISOLATED_SUBNETS,
+            **options,
         )
 
     return bare_template(build)
@@ -60,3 +65,10 @@ def test_a_gateway_endpoint_for_s3_no_interface_endpoint():
     assert [e["Properties"].get("VpcEndpointType", "Gateway") for e in endpoints.values()] == [
         "Gateway"
     ]
+
+
+def test_no_endpoint_of_its_own_in_a_vpc_that_has_one():
+    """The course network (lab_constructs/course_network.py) has its S3 endpoint already."""
+    template = _template(gateway_endpoint=False)
+    assert of_type(template, "AWS::EC2::VPCEndpoint") == {}
+    assert len(of_type(template, "AWS::EC2::SecurityGroupEgress")) == 1

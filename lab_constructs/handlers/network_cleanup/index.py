@@ -43,6 +43,8 @@ LOGGER.setLevel(logging.INFO)
 VPC_PROPERTY = "VpcId"
 SUBNET_GROUP_PROPERTY = "DbSubnetGroupName"
 KEEP_PROPERTY = "KeepDbInstances"
+# Optional: only interfaces in these security groups (a VPC shared by a class).
+GROUPS_PROPERTY = "InterfaceSecurityGroupIds"
 TIMEOUT_PROPERTY = "TimeoutSeconds"
 DEADLINE_KEY = "CleanupDeadline"
 CLOUDSHELL_TAG = "ManagedByCloudShell"
@@ -87,7 +89,7 @@ def is_complete(
         if subnet_group
         else {}
     )
-    left |= remove_interfaces(ec2 or boto3.client("ec2"), vpc)
+    left |= remove_interfaces(ec2 or boto3.client("ec2"), vpc, properties.get(GROUPS_PROPERTY))
     if not left:
         LOGGER.info("nothing left in the lab network %s", vpc)
         return {"IsComplete": True}
@@ -137,10 +139,11 @@ def remove_db_instances(rds: Any, subnet_group: str, keep: set[str]) -> dict[str
     return left
 
 
-def remove_interfaces(ec2: Any, vpc: str) -> dict[str, str]:
-    """Delete the detached CloudShell interfaces of `vpc`; return those left, with why."""
+def remove_interfaces(ec2: Any, vpc: str, groups: list[str] | None = None) -> dict[str, str]:
+    """Delete the detached CloudShell interfaces of `vpc` (in `groups`, when given); return
+    those left, with why."""
     try:
-        interfaces = cloudshell_interfaces(ec2, vpc)
+        interfaces = cloudshell_interfaces(ec2, vpc, groups)
     except (ClientError, BotoCoreError) as error:
         if isinstance(error, ClientError) and _code(error) in GONE:
             return {}
@@ -164,13 +167,18 @@ def remove_interfaces(ec2: Any, vpc: str) -> dict[str, str]:
     return left
 
 
-def cloudshell_interfaces(ec2: Any, vpc: str) -> list[dict[str, Any]]:
-    """The network interfaces of `vpc` tagged `ManagedByCloudShell`, all pages."""
+def cloudshell_interfaces(
+    ec2: Any, vpc: str, groups: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """The network interfaces of `vpc` tagged `ManagedByCloudShell` (and in one of `groups`,
+    when given), all pages."""
     paginator = ec2.get_paginator("describe_network_interfaces")
     filters = [
         {"Name": "vpc-id", "Values": [vpc]},
         {"Name": "tag-key", "Values": [CLOUDSHELL_TAG]},
     ]
+    if groups:
+        filters.append({"Name": "group-id", "Values": list(groups)})
     return [
         interface
         for page in paginator.paginate(Filters=filters)

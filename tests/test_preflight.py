@@ -1,0 +1,489 @@
+"""Quota preflight and one account per participant (issue #19), against moto.
+
+moto 5.2 answers Service Quotas for the `vpc` service only (GetServiceQuota: the default
+values, e.g. 5 VPCs per Region) and implements neither an RDS quota nor
+GetAWSDefaultServiceQuota: those answers, and AccessDenied, come from a `before-call` hook on
+the session (`answer_quotas`); every count of what is in use comes from moto's EC2 and RDS.
+The CDK CLI is a fake runner that leaves the stack in moto, in the region it was told.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse
+from moto import mock_aws
+
+from course import classroom, preflight, report, sweep
+from course.config import LabSettings
+
+LAB = "LabRdsMysql"
+TEMPLATE = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
+CDK = str(classroom.CDK)
+REGIONS = {None: "us-east-1", "sandbox-ana": "eu-west-1", "sandbox-ben": "us-east-2"}
+
+
+@pytest.fixture
+def aws(tmp_path, monkeypatch):
+    """moto, and AWS files with two sandbox profiles, each in a region of its own."""
+    for key in (
+        "AWS_REGION",
+        "AMAZON_REGION",
+        "AWS_DEFAULT_REGION",
+        "AMAZON_DEFAULT_REGION",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+    ):
+        monkeypatch.delenv(key, raising=False)
+    config, credentials = tmp_path / "config", tmp_path / "credentials"
+    config.write_text(
+        "".join(
+            f"[{'profile ' + p if p else 'default'}]\nregion = {r}\n" for p, r in REGIONS.items()
+        )
+    )
+    credentials.write_text(
+        "".join(
+            f"[{p or 'default'}]\naws_access_key_id = testing\naws_secret_access_key = testing\n"
+            for p in REGIONS
+        )
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    with mock_aws():
+        yield
+
+
+def answer_quotas(values: dict[str, float] | None = None, denied: bool = False):
+    """A session maker whose Service Quotas answers `values` by quota code (else moto), or
+    AccessDenied for every GetServiceQuota."""
+
+    def handler(params, **_):
+        code = json.loads(params["body"])["QuotaCode"]
+        if denied:
+            error = {"Code": "AccessDeniedException", "Message": "not authorized"}
+            return AWSResponse("https://quotas", 400, {}, None), {"Error": error}
+        if values and code in values:
+            return AWSResponse("https://quotas", 200, {}, None), {
+                "Quota": {"QuotaCode": code, "Value": values[code]}
+            }
+        return None
+
+    def make(profile, region):
+        session = boto3.Session(profile_name=profile, region_name=region)
+        session.events.register("before-call.service-quotas.GetServiceQuota", handler)
+        return session
+
+    return make
+
+
+RDS_QUOTA = {"L-7B6409FD": 40.0, "L-48C6BF61": 50.0}  # DB instances, subnet groups: defaults
+
+
+class FakeCdk:
+    """Records each command; a deploy or destroy leaves the stack in moto, in the region its
+    `env AWS_REGION=...` names (else the default profile's)."""
+
+    def __init__(self) -> None:
+        self.commands: list[list[str]] = []
+
+    def __call__(self, command, log: Path) -> int:
+        self.commands.append(list(command))
+        log.write_text("ok\n")
+        region = next(
+            (c.split("=", 1)[1] for c in command if c.startswith("AWS_REGION=")), REGIONS[None]
+        )
+        verb = next(c for c in ("deploy", "destroy", "bootstrap", "synth") if c in command)
+        if verb in ("deploy", "destroy"):
+            participant, lab = command[command.index("--app") + 2].split("/")
+            client = boto3.client("cloudformation", region_name=region)
+            stacks = {s["StackName"] for s in client.describe_stacks()["Stacks"]}
+            if verb == "destroy":
+                client.delete_stack(StackName=f"{participant}-{lab}")
+            elif f"{participant}-{lab}" not in stacks:  # else: an update, nothing to do here
+                client.create_stack(StackName=f"{participant}-{lab}", TemplateBody=TEMPLATE)
+        return 0
+
+    def runs(self, verb: str) -> list[list[str]]:
+        return [c for c in self.commands if verb in c]
+
+
+def vpcs(region: str, count: int) -> None:
+    ec2 = boto3.client("ec2", region_name=region)
+    for i in range(count):
+        ec2.create_vpc(CidrBlock=f"10.{i}.0.0/16")
+
+
+def up(tmp_path, *argv, session=None, fake=None) -> tuple[int, FakeCdk]:
+    fake = fake or FakeCdk()
+    code = classroom.main(
+        ["up", "--lab", LAB, "--work-dir", str(tmp_path), *argv],
+        runner=fake,
+        session=session or answer_quotas(RDS_QUOTA),
+    )
+    return code, fake
+
+
+def roster(tmp_path, text: str) -> str:
+    path = tmp_path / "class.csv"
+    path.write_text(text)
+    return str(path)
+
+
+# --- what a lab needs --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lab", "context", "expected"),
+    [
+        ("LabRdsMysql", {}, {"VPCs per Region": 1, "DB instances": 1, "DB subnet groups": 1}),
+        (
+            "LabRdsMysql",
+            {"read_replica": "true"},
+            {"VPCs per Region": 1, "DB instances": 2, "DB subnet groups": 1},
+        ),
+        (
+            "LabRdsMysql",
+            {"db_public_access_cidr": "203.0.113.7/32"},
+            {
+                "VPCs per Region": 1,
+                "DB instances": 1,
+                "DB subnet groups": 1,
+                "Internet gateways per Region": 1,
+            },
+        ),
+        (
+            "LabRdsMysql",
+            {"shared_network": "true"},
+            {"DB instances": 1, "DB subnet groups": 1},
+        ),
+        ("LabS3Lifecycle", {}, {}),
+        ("LabBackup", {}, {}),
+    ],
+)
+def test_what_one_participant_takes_from_each_quota(lab, context, expected):
+    settings = LabSettings.from_context({"participant": "ana", **context}.get)
+    assert {n.name: count for n, count in preflight.needs(lab, settings).items()} == expected
+
+
+# --- one account --------------------------------------------------------------------------------
+
+
+def test_enough_quota_lets_the_class_deploy(aws, tmp_path, capsys):
+    code, fake = up(tmp_path, "--participants", "ana ben cem")
+    out = capsys.readouterr().out
+    assert code == classroom.EXIT_OK
+    assert (
+        "ok           VPCs per Region in us-east-1 (default credentials): 3 participants "
+        "need 3, 1 in use of 5"
+    ) in out
+    assert (
+        "ok           DB instances in us-east-1 (default credentials): 3 participants need 3, "
+        "0 in use of 40"
+    ) in out
+    assert len(fake.runs("deploy")) == 3
+    assert (
+        "ok           DB subnet groups in us-east-1 (default credentials): 3 participants need "
+        "3, 0 in use of 50"
+    ) in out
+
+
+def test_a_check_that_fails_unexpectedly_is_not_checked_and_says_why(aws, tmp_path, capsys):
+    # moto answers no RDS quota and implements no GetAWSDefaultServiceQuota.
+    session = answer_quotas({"L-7B6409FD": 40.0})
+    code, fake = up(tmp_path, "--participants", "ana", session=session)
+    out = capsys.readouterr().out
+    assert code == classroom.EXIT_OK
+    assert (
+        "not checked  DB subnet groups in us-east-1 (default credentials): NotImplementedError: "
+        "The get_aws_default_service_quota action has not been implemented"
+    ) in out
+    assert len(fake.runs("deploy")) == 1
+
+
+def test_not_enough_vpcs_refuses_before_anything_runs(aws, tmp_path, capsys):
+    code, fake = up(tmp_path, "--participants", "ana ben cem dia eva fay")
+    captured = capsys.readouterr()
+    assert code == classroom.EXIT_FAILED
+    assert fake.commands == [], "no synth, no deploy when a quota is short"
+    assert (
+        "SHORT        VPCs per Region in us-east-1 (default credentials): 6 participants need "
+        "6, 1 in use of 5, 2 missing; ask for 7 in the Service Quotas console or: aws "
+        "service-quotas request-service-quota-increase --service-code vpc --quota-code "
+        "L-F678F1CE --desired-value 7 --region us-east-1"
+    ) in captured.out
+    assert "error: nothing was deployed: not enough quota for LabRdsMysql" in captured.err
+
+
+def test_db_instances_count_the_read_replicas_and_the_instances_in_use(aws, tmp_path, capsys):
+    boto3.client("rds", region_name="us-east-1").create_db_instance(
+        DBInstanceIdentifier="trainer-db",
+        DBInstanceClass="db.t3.micro",
+        Engine="mysql",
+        MasterUsername="admin",
+        MasterUserPassword="password123",
+        AllocatedStorage=20,
+    )
+    session = answer_quotas({**RDS_QUOTA, "L-7B6409FD": 2.0})
+    code, fake = up(tmp_path, "--participants", "ana ben", session=session)
+    out = capsys.readouterr().out
+    assert code == classroom.EXIT_FAILED
+    assert fake.commands == []
+    assert (
+        "SHORT        DB instances in us-east-1 (default credentials): 2 participants need 2, "
+        "1 in use of 2, 1 missing; ask for 3 in the Service Quotas console or: aws "
+        "service-quotas request-service-quota-increase --service-code rds --quota-code "
+        "L-7B6409FD --desired-value 3 --region us-east-1"
+    ) in out
+
+
+def test_a_read_replica_doubles_the_db_instances_a_participant_needs(aws, tmp_path, capsys):
+    session = answer_quotas({**RDS_QUOTA, "L-7B6409FD": 3.0})
+    fake = FakeCdk()
+    code = classroom.main(
+        ["up", "--lab", LAB, "--participants", "ana ben", "--work-dir", str(tmp_path)],
+        runner=fake,
+        session=session,
+    )
+    assert code == classroom.EXIT_OK
+    # The same class with read replicas: 2 x 2 = 4 of 3. Run through `check_account` since
+    # `class-up` takes the lab options from cdk.json/-c, not from the command line.
+    settings = [
+        LabSettings.from_context({"participant": p, "read_replica": "true"}.get)
+        for p in ("cem", "dia")
+    ]
+    account = sweep.Account(session(None, "us-east-1"))
+    checks = preflight.check_account(
+        LAB, settings, account.client, account="default credentials", region="us-east-1"
+    )
+    short = [c for c in checks if c.missing]
+    assert [(c.need.name, c.wanted, c.missing) for c in short] == [("DB instances", 4, 1)]
+
+
+def test_participants_with_a_stack_already_need_nothing_new(aws, tmp_path, capsys):
+    cloudformation = boto3.client("cloudformation", region_name="us-east-1")
+    for name in ("ana", "ben"):
+        cloudformation.create_stack(StackName=f"{name}-{LAB}", TemplateBody=TEMPLATE)
+    code, _ = up(tmp_path, "--participants", "ana ben cem dia eva fay")
+    out = capsys.readouterr().out
+    assert code == classroom.EXIT_OK, out
+    assert "VPCs per Region in us-east-1 (default credentials): 4 participants need 4" in out
+
+
+def test_a_quota_we_may_not_read_is_not_checked_and_does_not_stop_the_class(aws, tmp_path, capsys):
+    code, fake = up(tmp_path, "--participants", "ana ben", session=answer_quotas(denied=True))
+    out = capsys.readouterr().out
+    assert code == classroom.EXIT_OK
+    assert (
+        "not checked  VPCs per Region in us-east-1 (default credentials): GetServiceQuota not "
+        "permitted (AccessDeniedException)"
+    ) in out
+    assert len(fake.runs("deploy")) == 2
+
+
+def test_skip_preflight_deploys_without_checking(aws, tmp_path, capsys):
+    code, fake = up(tmp_path, "--participants", "ana ben cem dia eva fay", "--skip-preflight")
+    assert code == classroom.EXIT_OK
+    assert "quota preflight" not in capsys.readouterr().out
+    assert len(fake.runs("deploy")) == 6
+
+
+def test_a_lab_without_quotas_to_check_calls_no_aws_before_its_runs(tmp_path, capsys):
+    def no_session(profile, region):
+        raise AssertionError("the S3 lab needs no quota check")
+
+    calls: list[list[str]] = []
+    code = classroom.main(
+        ["up", "--lab", "LabS3Lifecycle", "--participants", "ana", "--work-dir", str(tmp_path)],
+        runner=lambda command, log: calls.append(list(command)) or 0,
+        client=classroom_cloud(),
+        session=no_session,
+    )
+    assert "quota preflight" not in capsys.readouterr().out
+    assert code == classroom.EXIT_OK
+    assert len(calls) == 2  # synth, deploy
+
+
+def classroom_cloud():
+    class Cloud:
+        def describe_stacks(self, StackName):
+            return {"Stacks": [{"StackName": StackName, "StackStatus": "CREATE_COMPLETE"}]}
+
+    return Cloud()
+
+
+# --- one account per participant ------------------------------------------------------------
+
+
+def test_each_participant_runs_against_their_own_account_and_region(aws, tmp_path, capsys):
+    path = roster(tmp_path, "participant,profile\nana,sandbox-ana\nben,sandbox-ben\ncem,\n")
+    code, fake = up(tmp_path, "--class", path)
+    out = capsys.readouterr().out
+    assert code == classroom.EXIT_OK, out
+    deploys = {c[c.index("--app") + 2]: c for c in fake.runs("deploy")}
+    assert deploys[f"ana/{LAB}"][:2] == ["env", "AWS_REGION=eu-west-1"]
+    assert deploys[f"ana/{LAB}"][-2:] == ["--profile", "sandbox-ana"]
+    assert deploys[f"ben/{LAB}"][:2] == ["env", "AWS_REGION=us-east-2"]
+    assert deploys[f"ben/{LAB}"][-2:] == ["--profile", "sandbox-ben"]
+    assert deploys[f"cem/{LAB}"][0] == CDK, "the default account's run is the plain CDK call"
+    assert "--profile" not in deploys[f"cem/{LAB}"]
+    assert len(fake.runs("synth")) == 1, "one synth serves every account"
+    assert fake.runs("bootstrap") == []
+    # Each stack's state was read in its own account's region: that is where the fake left it.
+    for name, region in (("ana", "eu-west-1"), ("ben", "us-east-2"), ("cem", "us-east-1")):
+        client = boto3.client("cloudformation", region_name=region)
+        assert client.describe_stacks(StackName=f"{name}-{LAB}")["Stacks"]
+    assert f"{LAB} deployed for 3 of 3: all done" in out
+    # The preflight looked at each account for its own participants.
+    assert "VPCs per Region in eu-west-1 (profile sandbox-ana): 1 participants need 1" in out
+    assert "VPCs per Region in us-east-2 (profile sandbox-ben): 1 participants need 1" in out
+
+
+def test_bootstrap_runs_once_per_account_before_its_deploys_only_when_asked(aws, tmp_path):
+    path = roster(
+        tmp_path, "participant,profile\nana,sandbox-ana\nben,sandbox-ben\ncem,sandbox-ana\n"
+    )
+    code, fake = up(tmp_path, "--class", path, "--bootstrap")
+    assert code == classroom.EXIT_OK
+    bootstraps = fake.runs("bootstrap")
+    assert sorted(c[-1] for c in bootstraps) == ["sandbox-ana", "sandbox-ben"]
+    for command in bootstraps:
+        assert command[command.index("bootstrap") + 1 : command.index("bootstrap") + 3] == [
+            "--app",
+            str(tmp_path / f"cdk.out.class-{LAB}"),
+        ]
+        profile = command[-1]
+        first_deploy = next(
+            i for i, c in enumerate(fake.commands) if "deploy" in c and c[-1] == profile
+        )
+        assert fake.commands.index(command) < first_deploy
+
+
+def test_a_failed_bootstrap_fails_that_accounts_participants_only(aws, tmp_path, capsys):
+    class FailingBootstrap(FakeCdk):
+        def __call__(self, command, log):
+            if "bootstrap" in command and command[-1] == "sandbox-ben":
+                self.commands.append(list(command))
+                log.write_text("sandbox-ben: AccessDenied for cloudformation:CreateChangeSet\n")
+                return 1
+            return super().__call__(command, log)
+
+    path = roster(tmp_path, "participant,profile\nana,sandbox-ana\nben,sandbox-ben\n")
+    code, fake = up(tmp_path, "--class", path, "--bootstrap", fake=FailingBootstrap())
+    out = capsys.readouterr().out
+    assert code == classroom.EXIT_FAILED
+    assert [c[c.index("--app") + 2] for c in fake.runs("deploy")] == [f"ana/{LAB}"]
+    assert "see cdk.out.bootstrap-sandbox-ben.log: sandbox-ben: AccessDenied" in out
+
+
+def test_the_preflight_refuses_when_one_account_is_short(aws, tmp_path, capsys):
+    vpcs("eu-west-1", 4)  # ana's account: 1 default + 4 of 5
+    path = roster(tmp_path, "participant,profile\nana,sandbox-ana\nben,sandbox-ben\n")
+    code, fake = up(tmp_path, "--class", path)
+    out = capsys.readouterr().out
+    assert code == classroom.EXIT_FAILED
+    assert fake.commands == []
+    assert (
+        "SHORT        VPCs per Region in eu-west-1 (profile sandbox-ana): 1 participants need 1,"
+        " 5 in use of 5, 1 missing; ask for 6 in the Service Quotas console or: aws "
+        "service-quotas request-service-quota-increase --service-code vpc --quota-code "
+        "L-F678F1CE --desired-value 6 --region eu-west-1 --profile sandbox-ana"
+    ) in out
+    assert "ok           VPCs per Region in us-east-2 (profile sandbox-ben)" in out
+
+
+def test_down_and_status_use_each_participants_account(aws, tmp_path, capsys):
+    path = roster(tmp_path, "participant,profile\nana,sandbox-ana\nben,sandbox-ben\n")
+    assert up(tmp_path, "--class", path)[0] == classroom.EXIT_OK
+    capsys.readouterr()
+    assert classroom.main(["status", "--class", path], session=answer_quotas()) == 0
+    out = capsys.readouterr().out
+    assert "profile sandbox-ana: region eu-west-1" in out
+    assert f"ana                  {LAB}" in out
+    assert f"ben                  {LAB}" in out
+    assert "2 lab stacks for 2 of 2 participants" in out
+    fake = FakeCdk()
+    code = classroom.main(
+        ["down", "--lab", LAB, "--class", path, "--work-dir", str(tmp_path)],
+        runner=fake,
+        session=answer_quotas(),
+    )
+    assert code == classroom.EXIT_OK
+    assert sorted(c[-1] for c in fake.runs("destroy")) == ["sandbox-ana", "sandbox-ben"]
+    capsys.readouterr()
+    classroom.main(["status", "--class", path], session=answer_quotas())
+    assert "0 lab stacks for 0 of 2 participants" in capsys.readouterr().out
+
+
+def test_sweep_looks_in_each_participants_account(aws, tmp_path, capsys):
+    dynamodb = boto3.client("dynamodb", region_name="us-east-2")
+    dynamodb.create_table(
+        TableName="ben-Users-restored",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    path = roster(tmp_path, "participant,profile\nana,sandbox-ana\nben,sandbox-ben\n")
+    assert sweep.main(["--lab", "LabDynamoDbUsers", "--class", path]) == 0
+    out = capsys.readouterr().out
+    assert "LabDynamoDbUsers leftovers in region us-east-2 (from profile sandbox-ben" in out
+    assert "ben-Users-restored" in out
+    assert "1 leftovers of 1 of 2 participants" in out
+
+
+def test_report_checks_each_participant_in_their_account(aws, tmp_path, capsys):
+    path = roster(tmp_path, "participant,profile\nana,sandbox-ana\nben,sandbox-ben\n")
+    code = report.main(["--lab", "LabDynamoDbUsers", "--class", path, "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == report.EXIT_NOT_DONE
+    assert document["region"] == "eu-west-1, us-east-2"
+    assert [p["participant"] for p in document["participants"]] == ["ana", "ben"]
+
+
+# --- the shared course network ------------------------------------------------------------------
+
+
+def test_shared_network_needs_no_vpc_per_participant_but_the_course_network(aws, tmp_path, capsys):
+    boto3.client("ssm", region_name="us-east-1").put_parameter(
+        Name="/course-labs/network/vpc-id", Value="vpc-0course", Type="String"
+    )
+    code, fake = up(tmp_path, "--participants", "ana ben cem dia eva fay", "--shared-network")
+    out = capsys.readouterr().out
+    assert code == classroom.EXIT_OK, out
+    assert "ok           CourseNetwork in us-east-1 (default credentials): deployed" in out
+    assert "VPCs per Region" not in out, "6 participants, and not one VPC of their own"
+    assert "DB instances in us-east-1 (default credentials): 6 participants need 6" in out
+    (synth,) = fake.runs("synth")
+    assert synth[synth.index("shared_network=true") - 1] == "-c"
+    assert len(fake.runs("deploy")) == 6
+
+
+def test_shared_network_without_the_course_network_deploys_nothing(aws, tmp_path, capsys):
+    path = roster(tmp_path, "participant,profile\nana,sandbox-ana\n")
+    code, fake = up(tmp_path, "--class", path, "--shared-network")
+    out = capsys.readouterr().out
+    assert code == classroom.EXIT_FAILED
+    assert fake.commands == []
+    assert (
+        "MISSING      CourseNetwork in eu-west-1 (profile sandbox-ana): not deployed, the "
+        "participants' stacks would fail: npx cdk deploy CourseNetwork --profile sandbox-ana first"
+    ) in out
+
+
+def test_make_passes_shared_network_to_up_and_down():
+    for target in ("class-up", "class-down"):
+        options = [f"LAB={LAB}", "PARTICIPANTS=ana", "SHARED_NETWORK=1"]
+        result = subprocess.run(
+            ["make", "--no-print-directory", "-n", target, *options],
+            cwd=classroom.ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert "--shared-network" in result.stdout.splitlines()[-1]
