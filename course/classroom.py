@@ -664,17 +664,6 @@ def _hours_minutes(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m"
 
 
-def _session(region: Region | str, profile: str | None = None):  # tests pass moto sessions
-    import boto3
-
-    name = region.name if isinstance(region, Region) else region
-    return boto3.Session(region_name=name, profile_name=profile)
-
-
-def _client(region: Region):
-    return _session(region).client("cloudformation")
-
-
 @dataclass
 class Accounts:
     """The accounts a class goes to: each profile of the roster (None: the default
@@ -716,8 +705,10 @@ class Accounts:
         )
 
 
-def _boto3_session(profile: str | None, region: str) -> Any:
-    return _session(region, profile)
+def _boto3_session(profile: str | None, region: str) -> Any:  # tests pass moto sessions
+    import boto3
+
+    return boto3.Session(region_name=region, profile_name=profile)
 
 
 # --- command line ----------------------------------------------------------------------------
@@ -833,7 +824,7 @@ def main(
         action,
         args.lab,
         settings,
-        client=client or _client(region),
+        client=client or _boto3_session(None, region.name).client("cloudformation"),
         # The CDK CLI gets the region we print and read the states in, whatever it would pick.
         runner=runner or CdkRunner({**os.environ, "AWS_REGION": region.name}),
         concurrency=args.concurrency,
