@@ -11,9 +11,7 @@ from aws_cdk.assertions import Template
 
 from lab_constructs import LabBackupVault
 from tests.lab_constructs.helpers import acknowledgements, bare_stack
-from tests.templates import of_type, only, role_statements
-
-PARTITION, REGION, ACCOUNT = "aws", "eu-west-1", "123456789012"
+from tests.templates import ACCOUNT, REGION, of_type, only, resolve, role_statements
 
 
 def _stack(tables=("Users",), name="LabVault"):
@@ -34,23 +32,6 @@ def stack():
     return _stack()
 
 
-@pytest.fixture(scope="module")
-def template(stack) -> dict:
-    return Template.from_stack(stack).to_json()
-
-
-def _arn(value) -> str:
-    """An ARN with the pseudo parameters filled in (Join and Ref; GetAtt as `<id.attr>`)."""
-    if isinstance(value, str):
-        return value
-    if "Fn::Join" in value:
-        return "".join(_arn(part) for part in value["Fn::Join"][1])
-    if "Ref" in value:
-        pseudo = {"AWS::Partition": PARTITION, "AWS::Region": REGION, "AWS::AccountId": ACCOUNT}
-        return pseudo.get(value["Ref"], f"<{value['Ref']}>")
-    return "<{}.{}>".format(*value["Fn::GetAtt"])
-
-
 def _grants(template: dict) -> set[tuple[str, str]]:
     """(action, resource) of the purge's is-complete handler."""
     (role_id,) = [
@@ -59,7 +40,7 @@ def _grants(template: dict) -> set[tuple[str, str]]:
         if f["Properties"]["Handler"] == "index.is_complete"
     ]
     return {
-        (action, _arn(resource))
+        (action, resolve(resource))
         for s in role_statements(template["Resources"], role_id)
         if not s["Action"][0].startswith("logs:")
         for action in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])

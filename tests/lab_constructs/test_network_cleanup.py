@@ -47,11 +47,6 @@ def stack():
     return _stack()
 
 
-@pytest.fixture(scope="module")
-def template(stack) -> dict:
-    return Template.from_stack(stack).to_json()
-
-
 def _ids(template: dict, *types: str) -> set[str]:
     return {k for k, r in template["Resources"].items() if r["Type"] in types}
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from aws_cdk import Duration
-from aws_cdk.assertions import Template
 
 from lab_constructs.waiting_provider import waiting_provider
 from tests.lab_constructs.helpers import acknowledgements, bare_stack
@@ -34,11 +33,6 @@ def stack():
             total_timeout=Duration.minutes(40),
         )
     )
-
-
-@pytest.fixture(scope="module")
-def template(stack) -> dict:
-    return Template.from_stack(stack).to_json()
 
 
 def _ours(template: dict) -> dict[str, dict]:
