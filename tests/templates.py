@@ -26,3 +26,23 @@ def role_statements(resources: dict, role_id: str) -> list[dict]:
         and {"Ref": role_id} in policy["Properties"]["Roles"]
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
     ]
+
+
+# What `resolve` puts for the pseudo parameters (the tests spell their ARNs with these).
+ACCOUNT, REGION, PARTITION = "123456789012", "us-east-1", "aws"
+
+
+def resolve(value: Any) -> str:
+    """A string from a template value: Fn::Join and Ref joined, with ACCOUNT, REGION and
+    PARTITION for the pseudo parameters, `<id>` for other Refs and `<id.attr>` for Fn::GetAtt."""
+    if isinstance(value, str):
+        return value
+    if "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return separator.join(resolve(part) for part in parts)
+    if "Ref" in value:
+        pseudo = {"AWS::AccountId": ACCOUNT, "AWS::Region": REGION, "AWS::Partition": PARTITION}
+        return pseudo.get(value["Ref"], f"<{value['Ref']}>")
+    if "Fn::GetAtt" in value:
+        return "<{}.{}>".format(*value["Fn::GetAtt"])
+    raise AssertionError(f"cannot resolve {value}")

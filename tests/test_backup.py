@@ -1,36 +1,20 @@
 """LabBackup: each requirement of the lab sheet (issue #6), one test each.
 
-The purge handler's behaviour is tested in test_purge_vault_handler.py; here, how the stack
-wires it up.
+The purge handler's behaviour is tested in test_purge_vault_handler.py, the constructs' own
+defaults (LabKey, LabBackupVault and its purge, LabBackupPlan, LabAlerts) in tests/lab_constructs/;
+here, what the lab asks for and how the stack wires them up.
 """
 
 import json
 import re
 
 import pytest
-from aws_cdk import aws_lambda as lambda_
 
 from tests.synth import EVERY_OPTION, PARTICIPANT
-from tests.templates import of_type, only, role_statements
+from tests.templates import ACCOUNT, PARTITION, REGION, of_type, only, resolve, role_statements
 
 LAB = "LabBackup"
-ACCOUNT, REGION, PARTITION = "123456789012", "us-east-1", "aws"
 EMAIL = EVERY_OPTION["notify_email"]
-
-
-def resolve(value, template: dict):
-    """A string from `value` with pseudo parameters filled in (Join, Ref; GetAtt as a marker)."""
-    if isinstance(value, str):
-        return value
-    if "Fn::Join" in value:
-        separator, parts = value["Fn::Join"]
-        return separator.join(resolve(part, template) for part in parts)
-    if "Ref" in value:
-        pseudo = {"AWS::AccountId": ACCOUNT, "AWS::Region": REGION, "AWS::Partition": PARTITION}
-        return pseudo.get(value["Ref"], f"<{value['Ref']}>")
-    if "Fn::GetAtt" in value:
-        return "<{}.{}>".format(*value["Fn::GetAtt"])
-    raise AssertionError(f"cannot resolve {value}")
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +56,7 @@ def selected_arns(template: dict) -> list[str]:
     selection = only(template, "AWS::Backup::BackupSelection")[1]["Properties"]["BackupSelection"]
     for by_tag in ("ListOfTags", "Conditions"):
         assert not selection.get(by_tag), "the assignment selects by ARN only: no tag widens it"
-    return [resolve(arn, template) for arn in selection["Resources"]]
+    return [resolve(arn) for arn in selection["Resources"]]
 
 
 def table_arn(name: str) -> str:
@@ -84,13 +68,6 @@ def table_arn(name: str) -> str:
 
 def test_vault_is_encrypted_with_the_stacks_key(vault, key_id):
     assert vault[1]["Properties"]["EncryptionKeyArn"] == {"Fn::GetAtt": [key_id, "Arn"]}
-
-
-def test_key_rotates_and_is_deleted_after_a_7_day_window(template, key_id):
-    key = template["Resources"][key_id]
-    assert key["Properties"]["EnableKeyRotation"] is True
-    assert key["Properties"]["PendingWindowInDays"] == 7
-    assert key["DeletionPolicy"] == "Delete"
 
 
 def test_key_policy_names_no_role_of_the_stack(template, key_id):
@@ -138,16 +115,6 @@ def test_backup_role_policy_lets_it_use_this_key_only(template, key_id, backup_r
     assert _list(grants["Action"]) == ["kms:CreateGrant"], (
         "kms:GrantIsForAWSResource is set for CreateGrant, ListGrants and RevokeGrant only"
     )
-
-
-def test_vault_lock_is_not_enabled(vault):
-    assert "LockConfiguration" not in vault[1]["Properties"], (
-        "a locked vault cannot be deleted before its retention ends: the lab must be destroyable"
-    )
-
-
-def test_vault_is_deleted_with_the_stack(vault):
-    assert vault[1]["DeletionPolicy"] == "Delete"
 
 
 # --- the plan ----------------------------------------------------------------------------------
@@ -207,7 +174,7 @@ def test_backup_role_is_assumed_by_aws_backup_only(template, backup_role_id):
             "Principal": {"Service": "backup.amazonaws.com"},
         }
     ]
-    policies = {resolve(arn, {}) for arn in role["ManagedPolicyArns"]}
+    policies = {resolve(arn) for arn in role["ManagedPolicyArns"]}
     assert policies == {
         "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
         "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
@@ -304,14 +271,6 @@ def purge(template):
     return only(template, "Custom::EmptyBackupVault")
 
 
-def test_vault_is_emptied_before_it_is_deleted(purge, vault):
-    properties = purge[1]["Properties"]
-    assert properties["BackupVaultName"] == {"Fn::GetAtt": [vault[0], "BackupVaultName"]}, (
-        "the purge references the vault, so CloudFormation deletes the purge first"
-    )
-    assert purge[1]["DeletionPolicy"] == "Delete"
-
-
 def test_plan_and_assignment_are_deleted_before_the_purge(template, purge):
     for resource_type in ("AWS::Backup::BackupPlan", "AWS::Backup::BackupSelection"):
         logical_id, resource = only(template, resource_type)
@@ -320,46 +279,21 @@ def test_plan_and_assignment_are_deleted_before_the_purge(template, purge):
         )
 
 
-def test_purge_waits_with_an_is_complete_handler_beyond_15_minutes(template, purge):
-    service_token = purge[1]["Properties"]["ServiceToken"]["Fn::GetAtt"][0]
-    framework = template["Resources"][service_token]["Properties"]
-    variables = framework["Environment"]["Variables"]
-    assert "USER_IS_COMPLETE_FUNCTION_ARN" in variables, "waiting needs an is-complete handler"
-    assert "WAITER_STATE_MACHINE_ARN" in variables, "a state machine polls, not one Lambda"
-    on_event = template["Resources"][variables["USER_ON_EVENT_FUNCTION_ARN"]["Fn::GetAtt"][0]]
-    is_complete = template["Resources"][variables["USER_IS_COMPLETE_FUNCTION_ARN"]["Fn::GetAtt"][0]]
-    assert on_event["Properties"]["Handler"] == "index.on_event"
-    assert is_complete["Properties"]["Handler"] == "index.is_complete"
-    assert int(purge[1]["Properties"]["TimeoutSeconds"]) > 15 * 60
-
-
-def test_purge_handler_may_touch_this_vault_only(template, purge, vault):
-    statements = [
-        statement
+def test_the_purge_may_delete_the_backups_of_the_users_table_only(template):
+    # LabBackupVault's other grants: tests/lab_constructs/test_backup_vault.py.
+    granted = {
+        (action, resolve(resource))
         for policy in of_type(template, "AWS::IAM::Policy").values()
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-        if any(
-            str(action).startswith(("backup:", "dynamodb:"))
-            for action in _list(statement["Action"])
-        )
-    ]
-    granted = {
-        (action, str(resolve(resource, template)))
-        for statement in statements
         for action in _list(statement["Action"])
         for resource in _list(statement["Resource"])
+        if ":dynamodb:" in resolve(resource)
     }
     users_backups = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/Users/backup/*"
     assert granted == {
-        ("backup:ListRecoveryPointsByBackupVault", f"<{vault[0]}.BackupVaultArn>"),
-        ("backup:DeleteRecoveryPoint", f"arn:aws:backup:{REGION}:{ACCOUNT}:recovery-point:*"),
-        # Issue #20: DynamoDB-ARN recovery points (no advanced DynamoDB features), of the
-        # Users table only.
+        # Issue #20: DynamoDB-ARN recovery points (no advanced DynamoDB features).
         ("backup:DeleteRecoveryPoint", users_backups),
         ("dynamodb:DeleteBackup", users_backups),
-        # No resource-level permissions exist for these two; the handler names the vault.
-        ("backup:ListBackupJobs", "*"),
-        ("backup:StopBackupJob", "*"),
     }
 
 
@@ -372,29 +306,6 @@ def test_every_function_logs_to_a_destroyable_group_with_retention(template):
         ]
         assert log_group["Properties"]["RetentionInDays"] > 0, logical_id
         assert log_group["DeletionPolicy"] == "Delete", logical_id
-
-
-def test_purge_handlers_run_on_the_newest_python(template):
-    newest = max(
-        (runtime.name for runtime in lambda_.Runtime.ALL if runtime.name.startswith("python3.")),
-        key=lambda name: int(name.split(".")[1]),
-    )
-    runtimes = {
-        function["Properties"]["Runtime"]
-        for function in of_type(template, "AWS::Lambda::Function").values()
-        if function["Properties"]["Handler"].startswith("index.")
-    }
-    assert runtimes == {newest}
-
-
-def test_purge_handler_asset_holds_the_handler_only(synth, purge, template):
-    function = next(
-        f
-        for f in of_type(template, "AWS::Lambda::Function").values()
-        if f["Properties"]["Handler"] == "index.is_complete"
-    )
-    asset_hash = function["Properties"]["Code"]["S3Key"].removesuffix(".zip")
-    assert sorted(p.name for p in (synth.outdir / f"asset.{asset_hash}").iterdir()) == ["index.py"]
 
 
 # --- outputs -----------------------------------------------------------------------------------
@@ -411,7 +322,7 @@ def test_outputs_carry_the_ids_labcheck_reads(template, vault, backup_role_id):
 
 
 def test_start_backup_command_uses_the_vault_table_and_role(template):
-    command = resolve(template["Outputs"]["StartBackupCommand"]["Value"], template)
+    command = resolve(template["Outputs"]["StartBackupCommand"]["Value"])
     assert command.startswith("aws backup start-backup-job --backup-vault-name <")
     assert f"--resource-arn {table_arn('Users')} --iam-role-arn <" in command
 

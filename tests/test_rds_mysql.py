@@ -1,7 +1,9 @@
 """LabRdsMysql: each requirement of the lab sheet (issue #7), one test each.
 
 `template` is the default deployment; `options` is one extra synth with every option at a
-non-default value (db.t3.medium, a read replica, public access from one address).
+non-default value (db.t3.medium, a read replica, public access from one address). The defaults
+of the constructs (LabVpc, LabKey, LabNetworkCleanup, ...) are tested on their own in
+tests/lab_constructs/; here, what the lab asks for and how the stack configures them.
 """
 
 import pytest
@@ -97,15 +99,11 @@ def test_primary_is_multi_az(template, options):
     assert primary(options)[1]["MultiAZ"] is True
 
 
-def test_storage_is_encrypted_with_the_stacks_rotating_key(template):
-    key_id = the_key(template)
+def test_storage_is_encrypted_with_the_stacks_key(template):
+    # The key's rotation and deletion window: tests/lab_constructs/test_keys.py.
     props = primary(template)[1]
     assert props["StorageEncrypted"] is True
-    assert props["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}, "encrypted with the lab's key"
-    key = template["Resources"][key_id]
-    assert key["Properties"]["EnableKeyRotation"] is True, "the key rotates"
-    assert key["Properties"]["PendingWindowInDays"] == 7
-    assert key["DeletionPolicy"] == "Delete"
+    assert props["KmsKeyId"] == {"Fn::GetAtt": [the_key(template), "Arn"]}, "the lab's key"
 
 
 def test_iam_database_authentication_is_on(template, options):
@@ -244,42 +242,6 @@ def test_database_insights_classes_are_the_medium_ones_the_lab_allows():
 
 
 # --- Network ------------------------------------------------------------------------------
-
-
-def test_no_nat_gateway_and_no_elastic_ip(template, options):
-    for tpl in (template, options):
-        types = {r["Type"] for r in tpl["Resources"].values()}
-        assert "AWS::EC2::NatGateway" not in types, "a NAT gateway costs about $33 a month"
-        assert "AWS::EC2::EIP" not in types
-
-
-def test_vpc_spans_two_azs_from_get_azs_without_lookups(template):
-    azs = [
-        s["Properties"]["AvailabilityZone"] for s in of_type(template, "AWS::EC2::Subnet").values()
-    ]
-    assert len(azs) == 2
-    assert sorted(str(az) for az in azs) == sorted(
-        str({"Fn::Select": [i, {"Fn::GetAZs": ""}]}) for i in range(2)
-    ), "AZs come from Fn::GetAZs, never from a context lookup"
-
-
-def test_vpc_flow_logs_go_to_a_destroyable_group_with_retention(template):
-    (vpc_id,) = of_type(template, "AWS::EC2::VPC")
-    (flow_log,) = of_type(template, "AWS::EC2::FlowLog").values()
-    props = flow_log["Properties"]
-    assert props["ResourceId"] == {"Ref": vpc_id}
-    assert props["TrafficType"] == "ALL"
-    group = template["Resources"][props["LogGroupName"]["Ref"]]
-    assert group["Properties"]["RetentionInDays"] > 0
-    assert group["DeletionPolicy"] == "Delete"
-
-
-def test_default_security_group_is_restricted(template):
-    (vpc_id,) = of_type(template, "AWS::EC2::VPC")
-    (restrict,) = of_type(template, "Custom::VpcRestrictDefaultSG").values()
-    assert restrict["Properties"]["DefaultSecurityGroupId"] == {
-        "Fn::GetAtt": [vpc_id, "DefaultSecurityGroup"]
-    }
 
 
 def test_database_is_private_by_default(template):
@@ -478,24 +440,19 @@ def cleanup(template):
     return item
 
 
-def test_cloudshell_cleanup_runs_before_the_network_is_deleted(template):
+def test_the_network_cleanup_is_given_the_labs_vpc_groups_and_db_subnet_group(template):
+    # What LabNetworkCleanup does with them (deleted before them, IAM scoped to the VPC and the
+    # CloudShell tag): tests/lab_constructs/test_network_cleanup.py.
     _, resource = cleanup(template)
     depends_on = set(resource["DependsOn"])
-    network = {
-        logical_id
-        for logical_id, r in template["Resources"].items()
-        if r["Type"] in ("AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::RouteTable")
-    }
     (shell_group,) = [
         logical_id
         for logical_id, r in of_type(template, "AWS::EC2::SecurityGroup").items()
         if "CloudShell" in r["Properties"]["GroupDescription"]
     ]
-    assert network <= depends_on, "deleted before the VPC, its subnets and route tables"
     assert shell_group in depends_on, "deleted before CloudShell's security group"
     (vpc_id,) = of_type(template, "AWS::EC2::VPC")
     assert resource["Properties"]["VpcId"] == {"Ref": vpc_id}
-    assert resource["DeletionPolicy"] == "Delete"
     (subnet_group,) = of_type(template, "AWS::RDS::DBSubnetGroup")
     assert subnet_group in depends_on, "deleted before the DB subnet group a replica would use"
     assert resource["Properties"]["DbSubnetGroupName"] == {"Ref": subnet_group}
@@ -515,23 +472,6 @@ def test_network_cleanup_keeps_the_stacks_own_instances(template, options):
         {"Ref": primary(options)[0]},
         *({"Ref": replica_id} for replica_id in replicas(options)),
     ]
-
-
-def test_cloudshell_cleanup_may_delete_tagged_interfaces_of_the_lab_vpc_only(template):
-    (vpc_id,) = of_type(template, "AWS::EC2::VPC")
-    statements = [
-        statement
-        for policy in of_type(template, "AWS::IAM::Policy").values()
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-        if str(statement["Action"]).startswith("ec2:")
-    ]
-    by_action = {statement["Action"]: statement for statement in statements}
-    assert set(by_action) == {"ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface"}
-    delete = by_action["ec2:DeleteNetworkInterface"]
-    assert delete["Condition"]["Null"] == {"aws:ResourceTag/ManagedByCloudShell": "false"}
-    vpc_arn = delete["Condition"]["ArnEquals"]["ec2:Vpc"]["Fn::Join"][1]
-    assert vpc_arn[-2:] == [":vpc/", {"Ref": vpc_id}]
-    assert ":ec2:" in vpc_arn
 
 
 def test_outputs_have_the_ids_labcheck_reads(template, options):

@@ -1,0 +1,53 @@
+"""apply_tags on its own: every taggable resource, including CDK's raw helper role and function."""
+
+from aws_cdk import CfnResource
+from aws_cdk import aws_sns as sns
+
+from lab_constructs import LabBucket
+from lab_constructs.tagging import apply_tags
+from tests.lab_constructs.helpers import bare_template
+from tests.templates import of_type
+
+# Given out of order: both Tags.of and the raw resources render them sorted by key.
+TAGS = {"lab": "LabX", "course": "storage-and-data", "managed-by": "course-labs-cdk"}
+RENDERED = [
+    {"Key": "course", "Value": "storage-and-data"},
+    {"Key": "lab", "Value": "LabX"},
+    {"Key": "managed-by", "Value": "course-labs-cdk"},
+]
+
+
+def _tagged(build) -> dict:
+    def tagged(stack):
+        build(stack)
+        apply_tags(stack, TAGS)
+
+    return bare_template(tagged)
+
+
+def test_l2_resources_carry_the_tags():
+    template = _tagged(lambda stack: sns.Topic(stack, "Topic"))
+    (topic,) = of_type(template, "AWS::SNS::Topic").values()
+    assert topic["Properties"]["Tags"] == RENDERED
+
+
+def test_cdks_raw_helper_role_and_function_carry_the_tags_too():
+    # LabBucket's auto-delete-objects helper writes its role and function as plain CfnResource.
+    template = _tagged(lambda stack: LabBucket(stack, "Bucket"))
+    raw = {
+        logical_id: resource
+        for resource_type in ("AWS::IAM::Role", "AWS::Lambda::Function")
+        for logical_id, resource in of_type(template, resource_type).items()
+        if logical_id.startswith("CustomS3AutoDeleteObjectsCustomResourceProvider")
+    }
+    assert len(raw) == 2, sorted(raw)
+    for logical_id, resource in raw.items():
+        assert resource["Properties"]["Tags"] == RENDERED, logical_id
+
+
+def test_raw_resources_of_other_types_are_left_alone():
+    def build(stack):
+        CfnResource(stack, "Raw", type="AWS::SQS::Queue", properties={"QueueName": "q"})
+
+    (queue,) = of_type(_tagged(build), "AWS::SQS::Queue").values()
+    assert "Tags" not in queue["Properties"]
