@@ -37,14 +37,9 @@ def test_no_test_module_imports_another_or_conftest():
 # remove a name when its tests/lab_constructs/test_<module>.py exists.
 TESTED_THROUGH_LABS = {
     "backup_vault",
-    "database",
-    "deploy_time",
-    "expiry",
     "keys",
     "network",
     "network_cleanup",
-    "participant_access",
-    "tables",
     "tagging",
     "waiting_provider",
 }
