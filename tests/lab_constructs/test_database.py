@@ -246,7 +246,8 @@ def test_a_public_instance_waits_for_the_internet_gateway_route():
     routes = {
         k for k, r in of_type(template, "AWS::EC2::Route").items() if "GatewayId" in r["Properties"]
     }
-    assert routes and routes <= set(instance["DependsOn"]), logical_id
+    assert routes
+    assert routes <= set(instance["DependsOn"]), logical_id
 
 
 def test_a_private_instance_has_no_public_address(template):

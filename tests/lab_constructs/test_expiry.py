@@ -59,7 +59,7 @@ def test_the_schedule_fires_once_at_the_clocks_time_in_utc(template):
 
 
 def test_the_clock_is_created_after_every_other_resource_except_conditional_ones(template):
-    clock_id, clock = only(template, "Custom::ExpiryTime")
+    _, clock = only(template, "Custom::ExpiryTime")
     resources = template["Resources"]
     others = {
         k for k in resources if not k.startswith("Expiry") and "Condition" not in resources[k]

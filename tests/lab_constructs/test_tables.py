@@ -135,7 +135,8 @@ def test_the_item_is_written_once_the_put_item_grant_exists(item_file):
         for k, p in of_type(template, "AWS::IAM::Policy").items()
         if "dynamodb:PutItem" in str(p["Properties"]["PolicyDocument"])
     ]
-    assert grant and set(grant) <= set(resource["DependsOn"])
+    assert grant
+    assert set(grant) <= set(resource["DependsOn"])
 
 
 def test_an_item_without_the_tables_key_is_refused_at_synth(tmp_path):
