@@ -1,7 +1,9 @@
 """LabDynamoDbUsers: each requirement of the lab sheet (issue #5), one test each.
 
 The table definition and the seed item that moto receives are read from the synthesized
-template, so the query tests fail when the stack changes its keys, index or item.
+template, so the query tests fail when the stack changes its keys, index or item. LabTable's
+and LabTableItem's own defaults (encryption, removal, the writer's permissions, logs and
+ordering) are tested once, on the constructs: tests/lab_constructs/test_tables.py.
 """
 
 from __future__ import annotations
@@ -16,10 +18,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from lab_constructs.tables import load_item
 from stacks.dynamodb_users import DynamoDbUsersStack
 from tests.synth import PARTICIPANT
-from tests.templates import role_statements
 
 LAB = "LabDynamoDbUsers"
 LAB_DIR = Path(__file__).resolve().parent.parent / "labs" / DynamoDbUsersStack.folder
@@ -176,21 +176,6 @@ def test_point_in_time_recovery_is_on(table):
     }
 
 
-def test_table_is_encrypted_at_rest_with_the_aws_managed_key(table):
-    assert table[1]["Properties"]["SSESpecification"] == {"SSEEnabled": True}, (
-        "SSEEnabled without a key id means the AWS managed key aws/dynamodb"
-    )
-
-
-def test_table_is_deleted_with_the_stack(table):
-    _, resource = table
-    assert resource["DeletionPolicy"] == "Delete"
-    assert resource["UpdateReplacePolicy"] == "Delete"
-    assert resource["Properties"]["DeletionProtectionEnabled"] is False, (
-        "deletion protection would make `cdk destroy` fail"
-    )
-
-
 def test_table_carries_the_course_tags_only(participant_synth):
     # LabBackup selects the table by its ARN (labs/backup/README.md): no tag marks it.
     _, resource = _only(participant_synth.template(LAB)["Resources"], "AWS::DynamoDB::Table")
@@ -245,87 +230,6 @@ def test_seed_resource_keeps_one_physical_id_the_items_key(seed):
     # The handler answers with this id on Create and Update: an update rewrites the item in
     # place instead of replacing the resource (its behaviour: test_deploy_time_handlers.py).
     assert seed["Key"] == "email=john.doe@example.com"
-
-
-def _seed_function(resources, seed):
-    function = resources[seed["ServiceToken"]["Fn::GetAtt"][0]]
-    assert function["Type"] == "AWS::Lambda::Function", "CloudFormation invokes it directly"
-    return function
-
-
-def test_seed_function_is_our_retrying_handler_on_the_newest_python(resources, seed):
-    properties = _seed_function(resources, seed)["Properties"]
-    assert properties["Handler"] == "index.put_item", "the handler that retries AccessDenied"
-    assert properties["Runtime"] == "python3.14"
-    assert properties["Timeout"] >= 150, "room for two minutes of retries, then the answer"
-
-
-def test_seed_waits_for_its_functions_permissions(resources, seed):
-    role_id = _seed_function(resources, seed)["Properties"]["Role"]["Fn::GetAtt"][0]
-    [seed_id] = [k for k, r in resources.items() if r["Type"] == "Custom::TableItem"]
-    policies = [
-        policy_id
-        for policy_id, policy in resources.items()
-        if policy["Type"] == "AWS::IAM::Policy"
-        and {"Ref": role_id} in policy["Properties"]["Roles"]
-    ]
-    assert policies
-    assert set(policies) | {role_id} <= set(resources[seed_id]["DependsOn"])
-
-
-def test_seed_function_may_only_put_items_into_this_table(resources, seed, table):
-    function = _seed_function(resources, seed)
-    role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
-    log_group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
-    statements = role_statements(resources, role_id)
-    assert [s for s in statements if s["Resource"] != {"Fn::GetAtt": [log_group, "Arn"]}] == [
-        {
-            "Action": "dynamodb:PutItem",
-            "Effect": "Allow",
-            "Resource": {"Fn::GetAtt": [table[0], "Arn"]},
-        }
-    ], "beyond its own logs, the function may call dynamodb:PutItem on this table only"
-    assert "ManagedPolicyArns" not in resources[role_id]["Properties"]
-
-
-def test_seed_function_logs_to_a_destroyable_group_with_retention(resources):
-    functions = {k: r for k, r in resources.items() if r["Type"] == "AWS::Lambda::Function"}
-    assert functions
-    for logical_id, function in functions.items():
-        log_group = resources[function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]]
-        assert log_group["Type"] == "AWS::Logs::LogGroup", logical_id
-        assert log_group["Properties"]["RetentionInDays"] > 0, logical_id
-        assert log_group["DeletionPolicy"] == "Delete", logical_id
-
-
-def test_seed_item_needs_the_table_key(tmp_path):
-    from aws_cdk import App, Stack
-    from aws_cdk import aws_dynamodb as dynamodb
-
-    from lab_constructs import LabTable, LabTableItem
-
-    stack = Stack(App(), "Probe")
-    users = LabTable(
-        stack,
-        "Users",
-        table_name="Users",
-        partition_key=dynamodb.Attribute(name="email", type=dynamodb.AttributeType.STRING),
-    ).table
-    no_key = tmp_path / "no_key.json"
-    no_key.write_text('{"name": {"S": "John Doe"}}')
-    with pytest.raises(ValueError, match=r"needs the key attribute 'email' of type S"):
-        LabTableItem(stack, "NoKey", table=users, item_file=no_key)
-
-
-@pytest.mark.parametrize(
-    "text",
-    ['{"name": "John Doe"}', '{"age": {"N": "30", "S": "30"}}', "[]", "{", '{"a": {"X": 1}}'],
-)
-def test_seed_item_must_be_dynamodb_json(tmp_path, text):
-    item_file = tmp_path / "item.json"
-    item_file.write_text(text)
-    with pytest.raises(ValueError, match=r"item\.json"):
-        load_item(item_file)
 
 
 # --- outputs ---------------------------------------------------------------------------------

@@ -33,17 +33,6 @@ def test_no_test_module_imports_another_or_conftest():
     )
 
 
-# Constructs still tested only through the labs that use them (#18 moved the first ones):
-# remove a name when its tests/lab_constructs/test_<module>.py exists.
-TESTED_THROUGH_LABS = {
-    "database",
-    "deploy_time",
-    "expiry",
-    "participant_access",
-    "tables",
-}
-
-
 def test_each_construct_module_has_its_own_test_module():
     constructs = {
         p.stem
@@ -51,6 +40,6 @@ def test_each_construct_module_has_its_own_test_module():
         if p.stem not in ("__init__", "helpers", "nag")
     }
     tested = {p.stem.removeprefix("test_") for p in (TESTS / "lab_constructs").glob("test_*.py")}
-    assert constructs - tested == TESTED_THROUGH_LABS, (
+    assert constructs - tested == set(), (
         "test each construct on its own, in a bare Stack (tests/lab_constructs/test_<module>.py)"
     )

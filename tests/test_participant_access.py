@@ -368,17 +368,7 @@ def test_the_user_is_the_participant_tagged_with_their_name(participant_synth):
     props = user["Properties"]
     assert props["UserName"] == "ana"
     assert {"Key": "participant", "Value": "ana"} in props["Tags"]
-    assert props["LoginProfile"]["PasswordResetRequired"] is True
-    assert "{{resolve:secretsmanager:" in json.dumps(props["LoginProfile"]["Password"])
-    assert len(props["ManagedPolicyArns"]) == 2
-
-
-def test_the_first_password_is_generated_and_deleted_with_the_stack(participant_synth):
-    secrets = participant_synth.template("LabAccess")["Resources"]
-    (secret,) = [r for r in secrets.values() if r["Type"] == "AWS::SecretsManager::Secret"]
-    assert secret["DeletionPolicy"] == "Delete"
-    assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] == 20
-    assert "SecretString" not in secret["Properties"], "never a password in the template"
+    # Its first password and its two policies (ParticipantSignIn's own): tests/lab_constructs.
 
 
 def test_the_stack_gives_no_access_keys(participant_synth):
@@ -416,16 +406,6 @@ def test_the_stack_refuses_to_exist_without_a_participant():
 def test_each_policy_fits_the_managed_policy_size_limit(policies, name):
     # IAM's quota: 6,144 characters per managed policy, whitespace not counted.
     assert len(json.dumps(policies[name], separators=(",", ":"))) <= 6144
-
-
-def test_a_policy_too_long_for_iam_stops_synth(tmp_path):
-    from lab_constructs.participant_access import policy_document
-
-    statement = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
-    too_long = {"Version": "2012-10-17", "Statement": [statement] * 100}
-    (tmp_path / "long.json").write_text(json.dumps(too_long))
-    with pytest.raises(ValueError, match="a managed policy may have 6144"):
-        policy_document(tmp_path / "long.json")
 
 
 def test_statement_no_access_keys_so_teardown_can_delete_the_user(statements):
