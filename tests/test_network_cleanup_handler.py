@@ -11,6 +11,7 @@ import pytest
 from botocore.stub import Stubber
 
 from lab_constructs.handlers.network_cleanup import index as handler
+from tests.labcheck_builds.rds_mysql import lab_network
 from tests.stubs import offline_client
 
 STARTED = 1_000_000.0
@@ -184,17 +185,8 @@ def db_instance(rds, name: str, subnet_group: str) -> None:
 
 def test_a_replica_made_by_hand_in_the_lab_network_is_deleted_the_stacks_own_kept(account):
     ec2, rds = account.client("ec2"), account.client("rds")
-    vpc = ec2.create_vpc(CidrBlock="10.4.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.4.{n}.0/24", AvailabilityZone=zone)["Subnet"][
-            "SubnetId"
-        ]
-        for n, zone in ((1, "eu-west-1a"), (2, "eu-west-1b"))
-    ]
-    for group in ("ana-labrdsmysql-subnets", "ben-labrdsmysql-subnets"):
-        rds.create_db_subnet_group(
-            DBSubnetGroupName=group, DBSubnetGroupDescription="lab", SubnetIds=subnets
-        )
+    groups = ("ana-labrdsmysql-subnets", "ben-labrdsmysql-subnets")
+    vpc = lab_network(rds, ec2, *groups, cidr="10.4")
     db_instance(rds, "ana-lab-rds-mysql", "ana-labrdsmysql-subnets")  # the stack's own
     db_instance(rds, "my-replica", "ana-labrdsmysql-subnets")  # made by hand
     db_instance(rds, "ben-lab-rds-mysql", "ben-labrdsmysql-subnets")  # another lab's

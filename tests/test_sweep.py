@@ -13,6 +13,7 @@ import json
 import pytest
 
 from course import classroom, sweep
+from tests.labcheck_builds.rds_mysql import lab_network
 
 KEY = [{"AttributeName": "id", "KeyType": "HASH"}]
 ATTRIBUTES = [{"AttributeName": "id", "AttributeType": "S"}]
@@ -227,18 +228,10 @@ def test_class_down_warns_about_leftovers(account, capsys):
 def test_a_promoted_replica_in_the_participants_network_is_found(account, capsys):
     """RDS promotes a replica when the stack deletes its source: it then has no source, but
     keeps the lab's DB subnet group, which CloudFormation names after the stack."""
-    ec2, rds = account.client("ec2"), account.client("rds")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{n}.0/24", AvailabilityZone=zone)["Subnet"][
-            "SubnetId"
-        ]
-        for n, zone in ((1, "eu-west-1a"), (2, "eu-west-1b"))
-    ]
-    for group in ("ana-labrdsmysql-databasesubnetgroup-1abc", "ana2-labrdsmysql-dbsubnets-2def"):
-        rds.create_db_subnet_group(
-            DBSubnetGroupName=group, DBSubnetGroupDescription="lab", SubnetIds=subnets
-        )
+    rds = account.client("rds")
+    groups = ("ana-labrdsmysql-databasesubnetgroup-1abc", "ana2-labrdsmysql-dbsubnets-2def")
+    lab_network(rds, account.client("ec2"), *groups)
+    for group in groups:
         rds.create_db_instance(
             DBInstanceIdentifier=f"promoted-{group.split('-')[0]}",
             Engine="mysql",

@@ -36,3 +36,19 @@ def lab_results(session, aws=None, *, exists=True, stopped=False, **changes):
     if stopped:
         rds.stop_db_instance(DBInstanceIdentifier=INSTANCE)
     return results(LAB, aws or checker(), {"db_instance": INSTANCE})
+
+
+def lab_network(rds, ec2, *subnet_groups: str, cidr: str = "10.0") -> str:
+    """A VPC with two subnets in two zones and the DB subnet groups named; returns the VPC id."""
+    vpc = ec2.create_vpc(CidrBlock=f"{cidr}.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"{cidr}.{n}.0/24", AvailabilityZone=zone)["Subnet"][
+            "SubnetId"
+        ]
+        for n, zone in ((1, "eu-west-1a"), (2, "eu-west-1b"))
+    ]
+    for group in subnet_groups:
+        rds.create_db_subnet_group(
+            DBSubnetGroupName=group, DBSubnetGroupDescription="lab", SubnetIds=subnets
+        )
+    return vpc
