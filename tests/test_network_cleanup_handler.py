@@ -11,7 +11,7 @@ import pytest
 from botocore.stub import Stubber
 
 from lab_constructs.handlers.network_cleanup import index as handler
-from tests.labcheck_builds.rds_mysql import lab_network
+from tests.labcheck_builds.rds_mysql import db_instance, lab_network
 from tests.stubs import offline_client
 
 STARTED = 1_000_000.0
@@ -169,18 +169,6 @@ def test_the_deadline_names_each_interface_left_and_what_to_do():
 
 
 # --- DB instances made by hand in the lab's DB subnet group ------------------------------
-
-
-def db_instance(rds, name: str, subnet_group: str) -> None:
-    rds.create_db_instance(
-        DBInstanceIdentifier=name,
-        Engine="mysql",
-        DBInstanceClass="db.t3.micro",
-        AllocatedStorage=20,
-        MasterUsername="admin",
-        MasterUserPassword="not-a-real-password",
-        DBSubnetGroupName=subnet_group,
-    )
 
 
 def test_a_replica_made_by_hand_in_the_lab_network_is_deleted_the_stacks_own_kept(account):

@@ -13,7 +13,7 @@ import json
 import pytest
 
 from course import classroom, sweep
-from tests.labcheck_builds.rds_mysql import lab_network
+from tests.labcheck_builds.rds_mysql import db_instance, lab_network
 
 KEY = [{"AttributeName": "id", "KeyType": "HASH"}]
 ATTRIBUTES = [{"AttributeName": "id", "AttributeType": "S"}]
@@ -232,15 +232,7 @@ def test_a_promoted_replica_in_the_participants_network_is_found(account, capsys
     groups = ("ana-labrdsmysql-databasesubnetgroup-1abc", "ana2-labrdsmysql-dbsubnets-2def")
     lab_network(rds, account.client("ec2"), *groups)
     for group in groups:
-        rds.create_db_instance(
-            DBInstanceIdentifier=f"promoted-{group.split('-')[0]}",
-            Engine="mysql",
-            DBInstanceClass="db.t3.micro",
-            AllocatedStorage=20,
-            MasterUsername="admin",
-            MasterUserPassword="not-a-real-password",
-            DBSubnetGroupName=group,
-        )
+        db_instance(rds, f"promoted-{group.split('-')[0]}", group)
     assert sweep_lines(account, "LabRdsMysql", ["ana"]) == 0
     listed = capsys.readouterr().out
     assert "rds db instance          promoted-ana " in listed
@@ -248,15 +240,7 @@ def test_a_promoted_replica_in_the_participants_network_is_found(account, capsys
 
 
 def test_what_cannot_be_deleted_is_named_with_the_reason(account, capsys):
-    account.client("rds").create_db_instance(
-        DBInstanceIdentifier="ana-kept-by-hand",
-        Engine="mysql",
-        DBInstanceClass="db.t3.micro",
-        AllocatedStorage=20,
-        MasterUsername="admin",
-        MasterUserPassword="not-a-real-password",
-        DeletionProtection=True,
-    )
+    db_instance(account.client("rds"), "ana-kept-by-hand", DeletionProtection=True)
     assert sweep_lines(account, "LabRdsMysql", ["ana"], "--delete") == 0
     out = capsys.readouterr().out
     assert "NOT deleted rds db instance ana-kept-by-hand: " in out

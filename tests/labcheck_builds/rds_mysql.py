@@ -52,3 +52,17 @@ def lab_network(rds, ec2, *subnet_groups: str, cidr: str = "10.0") -> str:
             DBSubnetGroupName=group, DBSubnetGroupDescription="lab", SubnetIds=subnets
         )
     return vpc
+
+
+def db_instance(rds, name: str, subnet_group: str | None = None, **extra) -> None:
+    """A MySQL instance made by hand (e.g. a replica a student made in the lab's network)."""
+    rds.create_db_instance(
+        DBInstanceIdentifier=name,
+        Engine="mysql",
+        DBInstanceClass="db.t3.micro",
+        AllocatedStorage=20,
+        MasterUsername="admin",
+        MasterUserPassword="not-a-real-password",
+        **({"DBSubnetGroupName": subnet_group} if subnet_group else {}),
+        **extra,
+    )
