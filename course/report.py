@@ -893,10 +893,12 @@ def main(
     get: HttpGet = http_get,
     sweep: Sweep | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> int:
     """Print (and write) the class report; see the module's docstring for the exit codes.
 
-    `session`, `get`, `sleep` are for tests; `sweep` adds the leftovers column.
+    `session`, `get`, `sleep` and `now` (the clock: costs, "since", "expires") are for tests;
+    `sweep` adds the leftovers column.
     """
     args = _parser().parse_args(argv)
     try:
@@ -937,6 +939,7 @@ def main(
                 concurrency=min(args.concurrency, len(participants)),
                 get=get,
                 sweep=sweep or (sweep_of(args.lab) if args.leftovers else None),
+                now=now,
             )
             if refresh and sys.stdout.isatty():
                 print("\033[H\033[2J", end="")  # clear the terminal: one view, refreshed

@@ -1,4 +1,18 @@
-"""Shared fixtures: the app is synthesized once per session (see tests/synth.py)."""
+"""Shared fixtures: the app is synthesized once per session (see tests/synth.py).
+
+The clock-shift guard (`--shift-clock-days N`, issue #23): a test may use fixed dates only if it
+injects its clock all the way down (CLI entry points too); one that lets the code read the real
+clock passes the day it is written and fails later. `make test` runs every module marked
+`handles_time` a second time with `--shift-clock-days 365`: each of their tests then runs under
+time-machine's `travel(real now + 365 days, tick=True)`, which moves `datetime.now()`,
+`time.time()` and friends in this process and its threads (moto in-process included, so stacks
+are created "a year ahead" too) but not `time.monotonic()` or `time.sleep()`. A test that only
+passes on today's date fails there. Subprocesses (the CDK CLI, moto's server) keep the real clock:
+modules that need them do not carry the mark. tests/test_clock_shift.py proves the shift works and
+that every module using fixed dates or an injected clock carries the mark.
+"""
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -30,3 +44,32 @@ def account(monkeypatch):
 
     with fake_account(monkeypatch) as session:
         yield session
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--shift-clock-days",
+        type=int,
+        default=0,
+        help="run every test with the wall clock moved this many days ahead (time-machine)",
+    )
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "handles_time: reads or injects clocks; `make test` runs it again a year ahead",
+    )
+
+
+@pytest.fixture(autouse=True)
+def shifted_clock(request):
+    """With --shift-clock-days N, the test runs N days ahead of the real clock (see above)."""
+    days = request.config.getoption("--shift-clock-days")
+    if not days:
+        yield
+        return
+    import time_machine
+
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=days), tick=True):
+        yield

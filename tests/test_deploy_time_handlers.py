@@ -13,6 +13,9 @@ from botocore.stub import Stubber
 from lab_constructs.handlers.deploy_time import index as handler
 from tests.stubs import stubbed
 
+# Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
+pytestmark = pytest.mark.handles_time
+
 TABLE = "ana-Users"
 KEY = "email=john.doe@example.com"
 ITEM = {"email": {"S": "john.doe@example.com"}, "age": {"N": "30"}, "admin": {"BOOL": True}}

@@ -15,6 +15,9 @@ import pytest
 from course import classroom, sweep
 from tests.labcheck_builds.rds_mysql import db_instance, lab_network
 
+# Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
+pytestmark = pytest.mark.handles_time
+
 KEY = [{"AttributeName": "id", "KeyType": "HASH"}]
 ATTRIBUTES = [{"AttributeName": "id", "AttributeType": "S"}]
 
