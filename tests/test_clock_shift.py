@@ -75,8 +75,7 @@ def test_every_module_with_fixed_dates_or_an_injected_clock_runs_a_year_ahead():
     unmarked = [
         str(path.relative_to(ROOT))
         for path in sorted((ROOT / "tests").rglob("test_*.py"))
-        if HANDLES_TIME.search(text := path.read_text())
-        and "pytest.mark.handles_time" not in text
+        if HANDLES_TIME.search(text := path.read_text()) and "pytest.mark.handles_time" not in text
     ]
     assert unmarked == [], "mark these `pytestmark = pytest.mark.handles_time`"
 
