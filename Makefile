@@ -10,7 +10,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := synth
 
 # The AWS SDK inside the CDK CLI warns on every run under Node 20 (bin/cdk.js says why it is
-# silenced); make runs node_modules/.bin/cdk itself, also through course/classroom.py.
+# silenced); make runs node_modules/.bin/cdk itself, also through classroom/run.py.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
 PYTHON ?= python3
@@ -124,7 +124,7 @@ snapshots: setup-dev
 # (optional CONCURRENCY=4, EXPIRES_IN_HOURS=N, BOOTSTRAP=1, PREFLIGHT=0, SHARED_NETWORK=1),
 # `make class-down ...`, `make class-status ...`.
 WHO := $(if $(CLASS),--class "$(CLASS)") --participants "$(PARTICIPANTS)"
-CLASSROOM := $(PY) -m course.classroom --lab "$(LAB)" $(WHO)
+CLASSROOM := $(PY) -m classroom.run --lab "$(LAB)" $(WHO)
 CLASS_RUN := $(if $(CONCURRENCY),--concurrency $(CONCURRENCY)) $(if $(SHARED_NETWORK),--shared-network)
 UP_OPTIONS := $(if $(EXPIRES_IN_HOURS),--expires-in-hours $(EXPIRES_IN_HOURS)) \
   $(if $(BOOTSTRAP),--bootstrap) $(if $(filter 0,$(PREFLIGHT)),--skip-preflight)
@@ -142,14 +142,14 @@ class-status: setup
 # PARTICIPANTS="ana ben"` (optional HTML=file, JSON=1, WATCH=seconds, OWN="table={participant}-Users",
 # LEFTOVERS=1 for class-sweep's list in the report).
 class-report: setup
-	$(PY) -m course.report --lab "$(LAB)" $(WHO) \
+	$(PY) -m classroom.report --lab "$(LAB)" $(WHO) \
 	  $(if $(HTML),--html "$(HTML)") $(if $(JSON),--json) $(if $(WATCH),--watch $(WATCH)) $(if $(LEFTOVERS),--leftovers) \
 	  $(foreach own,$(OWN),--own "$(own)")
 
 # What participants left that no stack owns (read-only; DELETE=1 deletes it):
 # `make class-sweep LAB=LabBackup PARTICIPANTS="ana ben" [DELETE=1]`.
 class-sweep: setup
-	$(PY) -m course.sweep --lab "$(LAB)" $(WHO) $(if $(DELETE),--delete)
+	$(PY) -m classroom.sweep --lab "$(LAB)" $(WHO) $(if $(DELETE),--delete)
 
 # Check a deployed lab against its objectives: `make check LAB=LabS3Lifecycle [PARTICIPANT=ana]`.
 check: setup-labcheck

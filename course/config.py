@@ -43,7 +43,7 @@ SHOWN_VALUE_CHARS = 40
 CDK_PLAIN_KEYS = ("acknowledged-issue-numbers", "cli-telemetry")
 
 # The labs in course order, by id, from the registry (course/sheets.py, no CDK): the class
-# commands (course/classroom.py) must not import aws-cdk-lib, whose jsii process would die on
+# commands (classroom/run.py) must not import aws-cdk-lib, whose jsii process would die on
 # the trainer's Ctrl-C.
 LAB_IDS = sheets.LAB_IDS
 # A participant's sign-in (stacks/access.py), which class commands deploy like a lab.

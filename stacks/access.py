@@ -12,7 +12,7 @@ class AccessStack(LabStack):
     """The IAM user `<participant>`, tagged `participant=<participant>` like every lab resource.
 
     Not one of `stacks.LABS`: it is not a lab a student builds, and it exists only for a
-    participant (`course.builder` adds it to the app when `-c participant=...` is given).
+    participant (`stacks.app` adds it to the app when `-c participant=...` is given).
     Its managed policy is named like the stack (`<participant>-LabAccess`): the policy names
     that as the permissions boundary of roles the participant creates.
     """

@@ -109,7 +109,7 @@ def _findings(outdir: Path) -> str:
 
 def synthesize(context: dict[str, Any] | None = None, outdir: Path | None = None) -> Synth:
     """Build and synthesize the app with cdk.json's context plus `context`."""
-    from course.builder import build_app
+    from stacks.app import build_app
 
     outdir = outdir or Path(tempfile.mkdtemp(prefix="cdk.out."))
     try:

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from course import classroom
+from classroom import run as classroom
 from course.region import Region, resolve_region
 from labcheck.cli import main as labcheck
 from tests.synth import ROOT

@@ -269,7 +269,7 @@ def test_every_rehearsed_lab_is_checked_by_labcheck():
 
 
 # --- a class run, interrupted by a real Ctrl-C -------------------------------------------------
-# `python -m course.classroom up` against the moto server, one participant at a time (moto mixes
+# `python -m classroom.run up` against the moto server, one participant at a time (moto mixes
 # up concurrent change sets: with `--concurrency 3` two of three stacks stay in
 # REVIEW_IN_PROGRESS, which the class run reports as failed). SIGINT goes to the runner's
 # process group, as the terminal sends it on Ctrl-C.
@@ -279,7 +279,7 @@ CLASS_TIMEOUT = 300
 
 def _class_run(env: dict[str, str], work_dir: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "course.classroom", *args, "--work-dir", str(work_dir)],
+        [sys.executable, "-m", "classroom.run", *args, "--work-dir", str(work_dir)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -6,7 +6,9 @@ import subprocess
 
 import pytest
 
-from course import classroom, report, roster, sweep
+from classroom import report, sweep
+from classroom import run as classroom
+from course import roster
 from course.region import known_profiles
 from tests.synth import ROOT
 
@@ -162,7 +164,7 @@ def test_every_class_command_takes_class(target, expected):
         text=True,
         check=True,
     )
-    command = [line for line in result.stdout.splitlines() if "-m course." in line][-1]
+    command = [line for line in result.stdout.splitlines() if "-m classroom." in line][-1]
     assert expected in " ".join(command.split())
 
 
@@ -175,7 +177,7 @@ def test_class_up_passes_bootstrap_and_skips_the_preflight_only_when_asked():
             text=True,
             check=True,
         )
-        return [line for line in result.stdout.splitlines() if "-m course." in line][-1]
+        return [line for line in result.stdout.splitlines() if "-m classroom." in line][-1]
 
     assert "--bootstrap" in command("PARTICIPANTS=ana", "BOOTSTRAP=1")
     assert "--skip-preflight" in command("PARTICIPANTS=ana", "PREFLIGHT=0")

@@ -1,4 +1,4 @@
-"""course/sweep.py: a guide walk per lab on moto, then teardown and sweep.
+"""classroom/sweep.py: a guide walk per lab on moto, then teardown and sweep.
 
 Each lab's stack is stood in for by a moto CloudFormation stack with the resources the sweep
 must leave alone (the participant's `Users` table, the RDS instance); the guide's steps a
@@ -12,7 +12,8 @@ import json
 
 import pytest
 
-from course import classroom, sweep
+from classroom import run as classroom
+from classroom import sweep
 from tests.labcheck_builds.rds_mysql import db_instance, lab_network
 
 # Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).

@@ -25,7 +25,7 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
     """Return an app holding every lab; raises `ContextError` on a bad `-c` key or value.
 
     `-c lab=<LabId>` builds that lab only; with `-c participants=ana,ben` it builds that lab
-    once per participant (a class in one cloud assembly, see course/classroom.py), each under
+    once per participant (a class in one cloud assembly, see classroom/run.py), each under
     a construct named after the participant: `ana/LabS3Lifecycle`, stack `ana-LabS3Lifecycle`.
     `context` and `outdir` are for tests; the CDK CLI passes both through the environment.
     """

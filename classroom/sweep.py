@@ -1,6 +1,6 @@
 """What a class leaves behind that no stack owns: list it per participant, delete it on demand.
 
-    python -m course.sweep --lab LabBackup --participants "ana ben" [--delete]
+    python -m classroom.sweep --lab LabBackup --participants "ana ben" [--delete]
 
 (`make class-sweep LAB=... PARTICIPANTS="..." [DELETE=1]`; `make class-down` runs the listing
 after its destroys.) Read-only unless `--delete`: it then deletes what it listed and says what
@@ -39,7 +39,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from course import roster
+from course import roster, sheets
 from course.config import ContextError, LabSettings
 from course.region import resolve_region
 
@@ -190,13 +190,11 @@ def dynamodb_leftovers(account: Account, participant: str, owned: set[str]) -> l
 
 def vault_leftovers(account: Account, participant: str, _owned: set[str]) -> list[Leftover]:
     """Recovery points of the participant's vault when its stack is gone or failed to delete."""
-    from stacks.backup import VAULT_NAME  # the stack's name for it (imports aws-cdk-lib)
-
     settings = LabSettings(participant=participant)
     if account.stack_alive(settings.stack_name("LabBackup")):
         return []  # the stack's purge empties the vault on destroy
     backup = account.client("backup")
-    vault = settings.physical_name(VAULT_NAME)
+    vault = settings.physical_name(sheets.BACKUP.vault_name)
     try:
         backup.describe_backup_vault(BackupVaultName=vault)
         pages = list(
@@ -358,7 +356,7 @@ def main(
     boto3 session) are for tests.
     """
     parser = argparse.ArgumentParser(
-        prog="python -m course.sweep", description=__doc__.split("\n")[0]
+        prog="python -m classroom.sweep", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--lab", default="")
     parser.add_argument("--participants", default="")

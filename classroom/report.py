@@ -1,6 +1,6 @@
 """The trainer's class view: who has finished which objective, what runs, what it costs.
 
-    python -m course.report --lab LabDynamoDbUsers --participants "ana ben cem" \
+    python -m classroom.report --lab LabDynamoDbUsers --participants "ana ben cem" \
         [--html class.html] [--json] [--watch 60] [--own table={participant}-Users]
 
 (`make class-report LAB=... PARTICIPANTS="..." [HTML=file] [JSON=1] [WATCH=seconds]
@@ -53,8 +53,8 @@ import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from classroom.run import InvalidClass, deployed_labs, validate
 from course import costs
-from course.classroom import InvalidClass, deployed_labs, validate
 from course.config import LabSettings
 from course.region import resolve_region
 from course.roster import InvalidRoster, Roster, add_argument, load
@@ -831,7 +831,7 @@ def page(report: ClassReport, refresh_seconds: int | None = None) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m course.report", description=__doc__.split("\n")[0]
+        prog="python -m classroom.report", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--lab", default="", help="the lab's id, e.g. LabDynamoDbUsers")
     parser.add_argument("--participants", default="", help='names, e.g. "ana ben cem"')
@@ -865,12 +865,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def sweep_of(lab: str) -> Sweep:
-    """The leftovers column from `course.sweep` (read-only: it never deletes from the report).
+    """The leftovers column from `classroom.sweep` (read-only: it never deletes from the report).
 
     Off unless asked (`--leftovers`): it reads more than labcheck's policy grants (the account's
     tables, backups, DB instances and snapshots) and costs a few calls per participant.
     """
-    from course import sweep
+    from classroom import sweep
 
     def leftovers(session: boto3.Session, participant: str) -> list[str]:
         found = sweep.leftovers(sweep.Account(session), lab, [participant])

@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from course import classroom
+from classroom import run as classroom
 from tests.synth import ROOT
 
 # Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
@@ -430,7 +430,7 @@ def test_cdk_runner_stop_ends_every_running_command(tmp_path):
 
 def test_the_class_runner_does_not_import_aws_cdk_lib():
     """Its jsii process would die on the trainer's Ctrl-C (BrokenPipeError at exit)."""
-    code = "import sys, course.classroom; print('aws_cdk' in sys.modules, 'jsii' in sys.modules)"
+    code = "import sys, classroom.run; print('aws_cdk' in sys.modules, 'jsii' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
@@ -503,7 +503,7 @@ def test_make_targets_call_the_class_runner(target, expected):
         check=True,
     )
     command = result.stdout.strip().splitlines()[-1]
-    assert command.startswith(f'.venv/bin/python -m course.classroom --lab "{LAB}"')
+    assert command.startswith(f'.venv/bin/python -m classroom.run --lab "{LAB}"')
     assert " ".join(command.split()).endswith(expected)
 
 

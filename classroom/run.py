@@ -1,8 +1,8 @@
 """Class-wide commands: deploy, destroy or list one lab for many participants at once.
 
-    python -m course.classroom up --lab LabS3Lifecycle --participants "ana ben cem"
-    python -m course.classroom down --lab LabS3Lifecycle --participants "ana ben cem"
-    python -m course.classroom status --participants "ana ben cem" [--lab LabS3Lifecycle]
+    python -m classroom.run up --lab LabS3Lifecycle --participants "ana ben cem"
+    python -m classroom.run down --lab LabS3Lifecycle --participants "ana ben cem"
+    python -m classroom.run status --participants "ana ben cem" [--lab LabS3Lifecycle]
 
 (`make class-up|class-down|class-status LAB=... PARTICIPANTS="..."` call these.)
 
@@ -38,7 +38,7 @@ roster may give each participant an AWS profile, their own account: their CDK ru
 `--profile <profile>` and that profile's region (`env AWS_REGION=...`), their state checks,
 `status` and `down`'s leftovers read with a session of that profile; still one synth and one
 concurrency bound for the whole class. `--bootstrap` (up) runs `cdk bootstrap` once per account
-before its first deploy. Before `up` deploys anything, the quota preflight (course/preflight.py)
+before its first deploy. Before `up` deploys anything, the quota preflight (classroom/preflight.py)
 checks every account the class goes to; `--skip-preflight` skips it. `--shared-network` puts
 LabRdsMysql into the account's course network (`-c shared_network=true`).
 """
@@ -63,7 +63,7 @@ from typing import Any, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from course import preflight
+from classroom import preflight
 from course.config import ACCESS_ID, LAB_IDS, ContextError, LabSettings
 from course.region import Region, resolve_region
 from course.roster import InvalidRoster, Roster, add_argument, load
@@ -233,7 +233,7 @@ def cdk_command(
     action: Action, lab_id: str, settings: LabSettings, assembly: Path, target: Target = Target()
 ) -> list[str]:
     """The CDK CLI call for one participant, from the class's assembly (no synth of its own)."""
-    stack = f"{settings.participant}/{lab_id}"  # the construct path course/builder.py gives it
+    stack = f"{settings.participant}/{lab_id}"  # the construct path stacks/app.py gives it
     command = [str(CDK), action.cdk_command, "--app", str(assembly), stack, *action.cdk_flags]
     return target.wrap(command)
 
@@ -716,7 +716,7 @@ def _boto3_session(profile: str | None, region: str) -> Any:  # tests pass moto 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m course.classroom", description=__doc__.split("\n")[0]
+        prog="python -m classroom.run", description=__doc__.split("\n")[0]
     )
     parser.add_argument("command", choices=[*ACTIONS, "status"])
     parser.add_argument("--lab", default="", help="the lab's id, e.g. LabS3Lifecycle")
@@ -855,7 +855,7 @@ def main(
 
 
 def _preflight(lab_id: str, settings: Sequence[LabSettings], accounts: Accounts) -> bool:
-    """Print the quota checks (course/preflight.py); False when an account is short."""
+    """Print the quota checks (classroom/preflight.py); False when an account is short."""
     if not preflight.needs(lab_id, settings[0]):
         return True
     profiles = accounts.roster.profiles
@@ -879,8 +879,8 @@ def _preflight(lab_id: str, settings: Sequence[LabSettings], accounts: Accounts)
 
 
 def sweep_account(session: Any) -> Any:
-    """The boto3 clients of one session, made once each (course/sweep.py's `Account`)."""
-    from course import sweep
+    """The boto3 clients of one session, made once each (classroom/sweep.py's `Account`)."""
+    from classroom import sweep
 
     return sweep.Account(session)
 
@@ -888,8 +888,8 @@ def sweep_account(session: Any) -> Any:
 def warn_leftovers(
     lab_id: str, participants: Sequence[str], session: Any = None, out: TextIO | None = None
 ) -> None:
-    """After `down`: list what the participants left that no stack owns (course/sweep.py)."""
-    from course import sweep
+    """After `down`: list what the participants left that no stack owns (classroom/sweep.py)."""
+    from classroom import sweep
 
     out = out or sys.stdout
     try:

@@ -21,7 +21,7 @@ from botocore.awsrequest import AWSResponse
 from moto.cloudformation.models import cloudformation_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from course import report
+from classroom import report
 from labcheck.cli import LABS
 from labcheck.core import Kind
 from tests.labcheck_builds.dynamodb_users import INDEX, JANE, JOHN_DOE
@@ -454,7 +454,7 @@ def test_make_target_calls_the_report():
     )
     commands = " ".join(result.stdout.replace("\\\n", " ").split())
     assert commands.endswith(
-        f'.venv/bin/python -m course.report --lab "{LAB}" --participants "ana ben"'
+        f'.venv/bin/python -m classroom.report --lab "{LAB}" --participants "ana ben"'
         ' --html "class.html" --json --watch 30 --own "table={participant}-Users"'
     )
 
