@@ -856,7 +856,7 @@ def main(
 
 def _preflight(lab_id: str, settings: Sequence[LabSettings], accounts: Accounts) -> bool:
     """Print the quota checks (classroom/preflight.py); False when an account is short."""
-    if not preflight.needs(lab_id, settings[0]):
+    if not preflight.has_checks(lab_id, settings[0]):
         return True
     profiles = accounts.roster.profiles
     groups = dict.fromkeys(profiles.get(s.participant or "") for s in settings)
@@ -871,8 +871,8 @@ def _preflight(lab_id: str, settings: Sequence[LabSettings], accounts: Accounts)
     print("quota preflight (PREFLIGHT=0 skips it):\n" + "\n".join(lines), flush=True)
     if not ok:
         print(
-            f"error: nothing was deployed: not enough quota for {lab_id}; ask for more (above),"
-            " or run fewer participants per account",
+            f"error: nothing was deployed: not enough quota for {lab_id} (or the account blocks"
+            " what it needs): do what the lines above say, or run fewer participants per account",
             file=sys.stderr,
         )
     return ok

@@ -100,12 +100,13 @@ class Account:
         import boto3
 
         self.session = session or boto3.Session()
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[tuple[str, str | None], Any] = {}
 
-    def client(self, service: str) -> Any:
-        if service not in self._clients:
-            self._clients[service] = self.session.client(service)
-        return self._clients[service]
+    def client(self, service: str, region: str | None = None) -> Any:
+        """The session's client of `service` (in `region`, else the session's), made once."""
+        if (service, region) not in self._clients:
+            self._clients[service, region] = self.session.client(service, region_name=region)
+        return self._clients[service, region]
 
     def stack_resources(self, participant: str, labs: Sequence[str]) -> set[str]:
         """Physical ids of every resource of the participant's lab stacks that exist."""

@@ -87,7 +87,8 @@ def answer_quotas(values: dict[str, float] | None = None, denied: bool = False):
     return make
 
 
-RDS_QUOTA = {"L-7B6409FD": 40.0, "L-48C6BF61": 50.0}  # DB instances, subnet groups: defaults
+# The defaults: DB instances, DB subnet groups, DB parameter groups; IAM roles per account.
+RDS_QUOTA = {"L-7B6409FD": 40.0, "L-48C6BF61": 50.0, "L-DE55804A": 50.0, "L-FE177D64": 1000.0}
 
 
 class FakeCdk:
@@ -143,32 +144,41 @@ def roster(tmp_path, text: str) -> str:
 # --- what a lab needs --------------------------------------------------------------------------
 
 
+RDS = {
+    "Roles per account": 9,
+    "VPCs per Region": 1,
+    "DB instances": 1,
+    "DB subnet groups": 1,
+    "DB parameter groups": 1,
+}
+
+
 @pytest.mark.parametrize(
     ("lab", "context", "expected"),
     [
-        ("LabRdsMysql", {}, {"VPCs per Region": 1, "DB instances": 1, "DB subnet groups": 1}),
+        ("LabRdsMysql", {}, RDS),
         (
             "LabRdsMysql",
             {"read_replica": "true"},
-            {"VPCs per Region": 1, "DB instances": 2, "DB subnet groups": 1},
+            RDS | {"DB instances": 2, "DB subnet groups": 2},  # the replica's own subnet group
         ),
         (
             "LabRdsMysql",
             {"db_public_access_cidr": "203.0.113.7/32"},
-            {
-                "VPCs per Region": 1,
-                "DB instances": 1,
-                "DB subnet groups": 1,
-                "Internet gateways per Region": 1,
-            },
+            RDS | {"Internet gateways per Region": 1},
         ),
         (
             "LabRdsMysql",
             {"shared_network": "true"},
-            {"DB instances": 1, "DB subnet groups": 1},
+            {k: v for k, v in RDS.items() if k != "VPCs per Region"},
         ),
-        ("LabS3Lifecycle", {}, {}),
-        ("LabBackup", {}, {}),
+        ("LabRdsMysql", {"expires_in_hours": "6"}, RDS | {"Roles per account": 11}),
+        ("LabS3Lifecycle", {}, {"Roles per account": 2}),
+        ("LabS3Website", {}, {"Roles per account": 2}),
+        ("LabDynamoDbUsers", {}, {"Roles per account": 1}),
+        ("LabBackup", {}, {"Roles per account": 7}),
+        ("LabBackup", {"expires_in_hours": "6"}, {"Roles per account": 9}),
+        ("LabAccess", {}, {}),
     ],
 )
 def test_what_one_participant_takes_from_each_quota(lab, context, expected):
@@ -300,11 +310,11 @@ def test_skip_preflight_deploys_without_checking(aws, tmp_path, capsys):
 
 def test_a_lab_without_quotas_to_check_calls_no_aws_before_its_runs(tmp_path, capsys):
     def no_session(profile, region):
-        raise AssertionError("the S3 lab needs no quota check")
+        raise AssertionError("LabAccess makes no role, VPC or database: no quota check")
 
     calls: list[list[str]] = []
     code = classroom.main(
-        ["up", "--lab", "LabS3Lifecycle", "--participants", "ana", "--work-dir", str(tmp_path)],
+        ["up", "--lab", "LabAccess", "--participants", "ana", "--work-dir", str(tmp_path)],
         runner=lambda command, log: calls.append(list(command)) or 0,
         client=classroom_cloud(),
         session=no_session,
@@ -312,6 +322,157 @@ def test_a_lab_without_quotas_to_check_calls_no_aws_before_its_runs(tmp_path, ca
     assert "quota preflight" not in capsys.readouterr().out
     assert code == classroom.EXIT_OK
     assert len(calls) == 2  # synth, deploy
+
+
+# --- what #23 found the preflight did not count --------------------------------------------------
+
+
+def test_a_read_replica_doubles_the_db_subnet_groups(aws):
+    settings = [
+        LabSettings.from_context({"participant": p, "read_replica": "true"}.get)
+        for p in ("ana", "ben")
+    ]
+    session = answer_quotas({**RDS_QUOTA, "L-48C6BF61": 3.0})
+    account = sweep.Account(session(None, "us-east-1"))
+    checks = preflight.check_account(
+        LAB, settings, account.client, account="default credentials", region="us-east-1"
+    )
+    short = [c for c in checks if c.missing]
+    assert [(c.need.name, c.wanted, c.missing) for c in short] == [("DB subnet groups", 4, 1)]
+
+
+def test_db_parameter_groups_in_use_count_against_their_quota(aws, tmp_path, capsys):
+    rds = boto3.client("rds", region_name="us-east-1")
+    for i in range(49):
+        rds.create_db_parameter_group(
+            DBParameterGroupName=f"team-{i}", DBParameterGroupFamily="mysql8.4", Description="x"
+        )
+    code, fake = up(tmp_path, "--participants", "ana ben")
+    out = capsys.readouterr().out
+    assert code == classroom.EXIT_FAILED
+    assert fake.commands == []
+    assert (
+        "SHORT        DB parameter groups in us-east-1 (default credentials): 2 participants "
+        "need 2, 49 in use of 50, 1 missing; ask for 51 in the Service Quotas console or: aws "
+        "service-quotas request-service-quota-increase --service-code rds --quota-code "
+        "L-DE55804A --desired-value 51 --region us-east-1"
+    ) in out
+
+
+def test_iam_roles_are_an_account_quota_asked_for_in_us_east_1(aws, tmp_path, capsys):
+    iam = boto3.client("iam")
+    trust = json.dumps({"Version": "2012-10-17", "Statement": []})
+    for i in range(5):
+        iam.create_role(RoleName=f"team-{i}", AssumeRolePolicyDocument=trust)
+    path = roster(tmp_path, "participant,profile\nana,sandbox-ana\nben,sandbox-ana\n")
+    session = answer_quotas({**RDS_QUOTA, "L-FE177D64": 20.0})
+    code, fake = up(tmp_path, "--class", path, session=session)
+    out = capsys.readouterr().out
+    assert code == classroom.EXIT_FAILED
+    assert fake.commands == []
+    # 2 x 9 roles of LabRdsMysql + 5 in use = 23 of 20; IAM is global: the request goes to
+    # us-east-1 whatever the class's region (eu-west-1 here).
+    assert (
+        "SHORT        Roles per account in eu-west-1 (profile sandbox-ana): 2 participants need"
+        " 18, 5 in use of 20, 3 missing; ask for 23 in the Service Quotas console or: aws "
+        "service-quotas request-service-quota-increase --service-code iam --quota-code "
+        "L-FE177D64 --desired-value 23 --region us-east-1 --profile sandbox-ana"
+    ) in out
+
+
+def test_the_s3_labs_check_the_iam_roles_they_make(aws, tmp_path, capsys):
+    argv = ["up", "--lab", "LabS3Lifecycle", "--participants", "ana ben cem"]
+    code = classroom.main(
+        [*argv, "--work-dir", str(tmp_path)],
+        runner=FakeCdk(),
+        session=answer_quotas({"L-FE177D64": 1000.0}),
+    )
+    out = capsys.readouterr().out
+    assert code == classroom.EXIT_OK
+    assert (
+        "ok           Roles per account in us-east-1 (default credentials): 3 participants need 6"
+    ) in out
+
+
+def block_public_access(**configuration: bool) -> None:
+    account_id = boto3.client("sts").get_caller_identity()["Account"]
+    boto3.client("s3control", region_name="us-east-1").put_public_access_block(
+        AccountId=account_id, PublicAccessBlockConfiguration=configuration
+    )
+
+
+def website_up(tmp_path, session=None) -> tuple[int, FakeCdk]:
+    fake = FakeCdk()
+    code = classroom.main(
+        ["up", "--lab", "LabS3Website", "--participants", "ana ben", "--work-dir", str(tmp_path)],
+        runner=fake,
+        session=session or answer_quotas(RDS_QUOTA),
+    )
+    return code, fake
+
+
+def test_s3_block_public_access_of_the_account_stops_the_website_class(aws, tmp_path, capsys):
+    block_public_access(
+        BlockPublicAcls=True,
+        IgnorePublicAcls=True,
+        BlockPublicPolicy=True,
+        RestrictPublicBuckets=True,
+    )
+    code, fake = website_up(tmp_path)
+    captured = capsys.readouterr()
+    assert code == classroom.EXIT_FAILED
+    assert fake.commands == [], "nothing deploys into an account that would refuse the policy"
+    assert (
+        "BLOCKED      S3 Block Public Access of account 123456789012 (default credentials): "
+        "BlockPublicPolicy and RestrictPublicBuckets on: the website's public-read bucket policy "
+        "would be refused or ignored. In a sandbox account, turn them off: aws s3control "
+        "put-public-access-block --account-id 123456789012 --public-access-block-configuration "
+        "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=false,"
+        "RestrictPublicBuckets=false"
+    ) in captured.out
+    assert "error: nothing was deployed" in captured.err
+
+
+def test_only_the_policy_settings_of_block_public_access_matter(aws, tmp_path, capsys):
+    block_public_access(
+        BlockPublicAcls=True,
+        IgnorePublicAcls=True,
+        BlockPublicPolicy=False,
+        RestrictPublicBuckets=False,
+    )
+    code, fake = website_up(tmp_path)
+    out = capsys.readouterr().out
+    assert code == classroom.EXIT_OK
+    assert (
+        "ok           S3 Block Public Access of account 123456789012 (default credentials): "
+        "public bucket policies allowed"
+    ) in out
+    assert len(fake.runs("deploy")) == 2
+
+
+def test_an_account_without_block_public_access_settings_is_ok(aws, tmp_path, capsys):
+    code, _ = website_up(tmp_path)
+    assert code == classroom.EXIT_OK
+    assert "ok           S3 Block Public Access of account 123456789012" in capsys.readouterr().out
+
+
+def test_block_public_access_we_may_not_read_is_not_checked(aws, tmp_path, capsys):
+    def deny(params, **_):
+        error = {"Code": "AccessDenied", "Message": "not authorized"}
+        return AWSResponse("https://s3control", 403, {}, None), {"Error": error}
+
+    def session(profile, region):
+        made = answer_quotas(RDS_QUOTA)(profile, region)
+        made.events.register("before-call.s3-control.GetPublicAccessBlock", deny)
+        return made
+
+    code, fake = website_up(tmp_path, session=session)
+    assert code == classroom.EXIT_OK
+    assert (
+        "not checked  S3 Block Public Access of account 123456789012 (default credentials): "
+        "GetPublicAccessBlock not permitted (AccessDenied)"
+    ) in capsys.readouterr().out
+    assert len(fake.runs("deploy")) == 2
 
 
 def classroom_cloud():

@@ -230,6 +230,88 @@ def test_html_escapes_everything_it_shows(klass, monkeypatch):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
 
 
+class StartTags(HTMLParser):
+    """Every start tag of a page, to find markup that should have been text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+
+
+def test_what_a_student_typed_is_text_where_participants_are_stuck(monkeypatch):
+    """A failing objective's detail quotes the student's values: in the page, only as text."""
+    typed = '<img src=x onerror="alert(1)">'
+    with fake_account(monkeypatch) as session:
+        users_table(session, "ana-Users")
+        session.client("dynamodb").put_item(
+            TableName="ana-Users", Item={**JOHN_DOE, "age": {"S": typed}}
+        )
+        found = report.gather(
+            LAB,
+            ["ana"],
+            session=lambda: boto3.Session(region_name=REGION),
+            own={"table": "{participant}-Users"},
+            now=lambda: NOW,
+        )
+    (stuck_column, [(who, result)]) = report.failures(found)[0]
+    assert who == "ana"
+    assert typed in result.detail, "the detail quotes what the student typed"
+    page = found.html()
+    parser = StartTags()
+    parser.feed(page)
+    assert "img" not in parser.tags
+    stuck = page.split(f'id="stuck-{stuck_column}"', 1)[1].split("</section>", 1)[0]
+    assert html.escape(typed, quote=True) in stuck
+
+
+def test_advice_not_followed_is_a_warn_and_the_participant_is_done(monkeypatch, capsys):
+    """LabS3Lifecycle's small-objects objective is advice (WARN): it never keeps anyone from done.
+
+    moto answers every lifecycle configuration with the default minimum object size (128 KB),
+    so ana's otherwise complete build leaves the advice not followed."""
+    bucket = "ana-lab-lifecycle"
+    with fake_account(monkeypatch) as session:
+        s3 = session.client("s3")
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+        rule = {
+            "ID": "GlacierAfter30DaysExpireAfter365Days",
+            "Status": "Enabled",
+            "Filter": {},
+            "Transitions": [{"Days": 30, "StorageClass": "GLACIER"}],
+            "Expiration": {"Days": 365},
+        }
+        s3.put_bucket_lifecycle_configuration(
+            Bucket=bucket, LifecycleConfiguration={"Rules": [rule]}
+        )
+        blocked = (
+            "BlockPublicAcls",
+            "IgnorePublicAcls",
+            "BlockPublicPolicy",
+            "RestrictPublicBuckets",
+        )
+        s3.put_public_access_block(
+            Bucket=bucket, PublicAccessBlockConfiguration=dict.fromkeys(blocked, True)
+        )
+        s3.put_object(Bucket=bucket, Key="test.txt", Body=b"hello")
+        argv = ["--lab", "LabS3Lifecycle", "--participants", "ana", "--json"]
+        code = report.main(
+            [*argv, "--own", "bucket={participant}-lab-lifecycle"],
+            session=lambda: boto3.Session(region_name=REGION),
+            now=lambda: NOW,
+        )
+    document = json.loads(capsys.readouterr().out)
+    (row,) = document["participants"]
+    statuses = [o["status"] for o in row["objectives"]]
+    assert statuses.count("WARN") == 1
+    assert set(statuses) == {"PASS", "WARN"}
+    assert row["done"] is True
+    assert document["summary"].startswith("1 of 1 done")
+    assert code == report.EXIT_DONE
+
+
 def test_a_sweep_fills_the_leftovers_column_and_a_failing_sweep_is_one_cell(klass):
     def sweep(_session, participant):
         if participant == "ben":

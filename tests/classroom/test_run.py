@@ -266,6 +266,29 @@ def test_a_failed_stack_without_a_status_reason_is_explained_by_its_latest_faile
 
 
 @pytest.mark.parametrize(
+    ("status", "deployed"),
+    [
+        ("CREATE_COMPLETE", True),
+        ("UPDATE_COMPLETE", True),
+        # An update that failed and was rolled back: the stack runs the old template, the
+        # change the trainer asked for is not there.
+        ("UPDATE_ROLLBACK_COMPLETE", False),
+        ("UPDATE_ROLLBACK_FAILED", False),
+        ("ROLLBACK_COMPLETE", False),
+        ("IMPORT_COMPLETE", False),
+    ],
+)
+def test_deployed_means_created_or_updated_as_asked(tmp_path, capsys, status, deployed):
+    fake = FakeCdk(states={"ana": {"StackStatus": status}})
+    code, _ = run("up", ["ana"], tmp_path, fake=fake)
+    line = outcome_lines(capsys.readouterr().out)["ana"]
+    assert code == (classroom.EXIT_OK if deployed else classroom.EXIT_FAILED)
+    assert line.startswith("ok " if deployed else "FAILED ")
+    if not deployed:
+        assert f"stack {status}" in line
+
+
+@pytest.mark.parametrize(
     ("state", "destroyed"),
     [
         (None, True),

@@ -275,7 +275,7 @@ def test_recovery_points_left_in_a_vault_whose_stack_failed_to_delete(account, c
     point = "arn:aws:backup:eu-west-1:123456789012:recovery-point:1111-2222"
     checker = sweep.Account(account)
     backup = account.client("backup")
-    checker._clients["backup"] = backup
+    checker._clients["backup", None] = backup
     with Stubber(backup) as stubber:
         stubber.add_response(
             "describe_backup_vault",
@@ -307,6 +307,6 @@ def test_a_vault_whose_stack_is_alive_is_left_to_its_purge(account):
     )
     checker = sweep.Account(account)
     backup = account.client("backup")
-    checker._clients["backup"] = backup
+    checker._clients["backup", None] = backup
     with Stubber(backup):  # no response queued: any Backup call would fail the test
         assert sweep.vault_leftovers(checker, "ana", set()) == []
