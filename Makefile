@@ -10,7 +10,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := synth
 
 # The AWS SDK inside the CDK CLI warns on every run under Node 20 (bin/cdk.js says why it is
-# silenced); make runs node_modules/.bin/cdk itself, also through classroom/run.py.
+# silenced); make runs node_modules/.bin/cdk itself, also through classroom/runner.py.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
 PYTHON ?= python3
@@ -122,34 +122,33 @@ snapshots: setup-dev
 # A lab for a whole class: `make class-up LAB=LabS3Lifecycle PARTICIPANTS="ana ben"`, or
 # CLASS=class.csv (a roster, course/roster.py) instead of PARTICIPANTS, for every class command
 # (optional CONCURRENCY=4, EXPIRES_IN_HOURS=N, BOOTSTRAP=1, PREFLIGHT=0, SHARED_NETWORK=1),
-# `make class-down ...`, `make class-status ...`.
-WHO := $(if $(CLASS),--class "$(CLASS)") --participants "$(PARTICIPANTS)"
-CLASSROOM := $(PY) -m classroom.run --lab "$(LAB)" $(WHO)
+# `make class-down ...`, `make class-status ...`. The trainer's tools live in classroom/.
+WHO := --lab "$(LAB)" $(if $(CLASS),--class "$(CLASS)") --participants "$(PARTICIPANTS)"
 CLASS_RUN := $(if $(CONCURRENCY),--concurrency $(CONCURRENCY)) $(if $(SHARED_NETWORK),--shared-network)
 UP_OPTIONS := $(if $(EXPIRES_IN_HOURS),--expires-in-hours $(EXPIRES_IN_HOURS)) \
   $(if $(BOOTSTRAP),--bootstrap) $(if $(filter 0,$(PREFLIGHT)),--skip-preflight)
 
 class-up: setup
-	$(CLASSROOM) up $(CLASS_RUN) $(UP_OPTIONS)
+	$(PY) -m classroom.run $(WHO) up $(CLASS_RUN) $(UP_OPTIONS)
 
 class-down: setup
-	$(CLASSROOM) down $(CLASS_RUN)
+	$(PY) -m classroom.run $(WHO) down $(CLASS_RUN)
 
 class-status: setup
-	$(CLASSROOM) status
+	$(PY) -m classroom.status $(WHO)
 
 # Who has finished which objective, what runs, what it costs: `make class-report LAB=... \
 # PARTICIPANTS="ana ben"` (optional HTML=file, JSON=1, WATCH=seconds, OWN="table={participant}-Users",
 # LEFTOVERS=1 for class-sweep's list in the report).
 class-report: setup
-	$(PY) -m classroom.report --lab "$(LAB)" $(WHO) \
+	$(PY) -m classroom.report $(WHO) \
 	  $(if $(HTML),--html "$(HTML)") $(if $(JSON),--json) $(if $(WATCH),--watch $(WATCH)) $(if $(LEFTOVERS),--leftovers) \
 	  $(foreach own,$(OWN),--own "$(own)")
 
 # What participants left that no stack owns (read-only; DELETE=1 deletes it):
 # `make class-sweep LAB=LabBackup PARTICIPANTS="ana ben" [DELETE=1]`.
 class-sweep: setup
-	$(PY) -m classroom.sweep --lab "$(LAB)" $(WHO) $(if $(DELETE),--delete)
+	$(PY) -m classroom.sweep $(WHO) $(if $(DELETE),--delete)
 
 # Check a deployed lab against its objectives: `make check LAB=LabS3Lifecycle [PARTICIPANT=ana]`.
 check: setup-labcheck

@@ -21,7 +21,16 @@ from botocore.awsrequest import AWSResponse
 from moto.cloudformation.models import cloudformation_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from classroom import report
+from classroom import (
+    gather,
+    report,
+    report_cells,
+    report_html,
+    report_json,
+    report_model,
+    report_text,
+)
+from classroom.report_model import ClassReport, Row, StackInfo, State
 from labcheck.cli import LABS
 from labcheck.core import Kind
 from tests.labcheck_builds.dynamodb_users import INDEX, JANE, JOHN_DOE
@@ -106,9 +115,9 @@ def klass(monkeypatch):
         yield checker
 
 
-def gathered(klass, own=True, **kwargs) -> report.ClassReport:
+def gathered(klass, own=True, **kwargs) -> ClassReport:
     patterns = {"table": "{participant}-Users"} if own else {}
-    return report.gather(LAB, CLASS, session=klass, own=patterns, now=lambda: NOW, **kwargs)
+    return gather.gather(LAB, CLASS, session=klass, own=patterns, now=lambda: NOW, **kwargs)
 
 
 GSI_HINT = (
@@ -123,7 +132,7 @@ SUMMARY = (
 
 
 def test_text_matrix_has_one_row_per_participant_and_a_column_per_objective(klass):
-    lines = gathered(klass).text().splitlines()
+    lines = report_text.text(gathered(klass)).splitlines()
     assert lines[0] == f"{LAB} in {REGION}, taken 2026-11-26 11:30:00 UTC " + lines[0][-7:]
     squeezed = [" ".join(line.split()) for line in lines[1:9]]
     assert squeezed == [
@@ -154,12 +163,12 @@ def test_text_matrix_has_one_row_per_participant_and_a_column_per_objective(klas
 
 def test_without_hand_built_patterns_a_participant_without_stack_is_not_deployed(klass):
     found = gathered(klass, own=False)
-    not_deployed = [row.participant for row in found.rows if row.state is report.State.NOT_DEPLOYED]
+    not_deployed = [row.participant for row in found.rows if row.state is State.NOT_DEPLOYED]
     assert not_deployed == ["dia", "fay", "gus"]
     assert f"dia not deployed: no stack dia-{LAB} - - - -" in [
-        " ".join(line.split()) for line in found.text().splitlines()
+        " ".join(line.split()) for line in report_text.text(found).splitlines()
     ]
-    assert "<b>not deployed</b>: no stack dia-LabDynamoDbUsers" in found.html()
+    assert "<b>not deployed</b>: no stack dia-LabDynamoDbUsers" in report_html.page(found)
     assert found.summary() == (
         "1 of 7 done, 1 stuck on the item, 1 stuck on the GSI, 3 not deployed,"
         " 1 stack ROLLBACK_COMPLETE; est. cost so far < $0.01"
@@ -167,7 +176,7 @@ def test_without_hand_built_patterns_a_participant_without_stack_is_not_deployed
 
 
 def test_json_holds_the_same_matrix_for_scripts(klass):
-    document = json.loads(gathered(klass).json())
+    document = json.loads(report_json.to_json(gathered(klass)))
     assert (document["lab"], document["done"], document["total"]) == (LAB, 2, 7)
     assert document["summary"] == SUMMARY
     assert document["taken_at"] == "2026-11-26T11:30:00Z"
@@ -207,7 +216,7 @@ def test_json_holds_the_same_matrix_for_scripts(klass):
 
 
 def test_html_is_one_self_contained_page_with_status_words_hints_and_summary(klass):
-    page = gathered(klass).html()
+    page = report_html.page(gathered(klass))
     assert page.startswith("<!DOCTYPE html>")
     for outside in ("<script", "<link", "<img", "@import", "url(", "http://", "https://"):
         assert outside not in page, f"the page must open offline: found {outside!r}"
@@ -219,13 +228,13 @@ def test_html_is_one_self_contained_page_with_status_words_hints_and_summary(kla
     assert "<b>stack not ready</b>: deploy failed: see its events" in page
     assert "Taken 2026-11-26 11:30:00 UTC" in page
     assert 'http-equiv="refresh"' not in page
-    assert '<meta http-equiv="refresh" content="30">' in gathered(klass).html(30)
+    assert '<meta http-equiv="refresh" content="30">' in report_html.page(gathered(klass), 30)
 
 
 def test_html_escapes_everything_it_shows(klass, monkeypatch):
     found = gathered(klass)
-    evil = report.Row("ana", report.State.ERROR, reason="<script>alert(1)</script> & more")
-    page = report.ClassReport(LAB, REGION, NOW, 0.1, found.columns, (evil,), swept=False).html()
+    evil = Row("ana", State.ERROR, reason="<script>alert(1)</script> & more")
+    page = report_html.page(ClassReport(LAB, REGION, NOW, 0.1, found.columns, (evil,), swept=False))
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
 
@@ -249,22 +258,23 @@ def test_what_a_student_typed_is_text_where_participants_are_stuck(monkeypatch):
         session.client("dynamodb").put_item(
             TableName="ana-Users", Item={**JOHN_DOE, "age": {"S": typed}}
         )
-        found = report.gather(
+        found = gather.gather(
             LAB,
             ["ana"],
             session=lambda: boto3.Session(region_name=REGION),
             own={"table": "{participant}-Users"},
             now=lambda: NOW,
         )
-    (stuck_column, [(who, result)]) = report.failures(found)[0]
+    (stuck_column, [(who, result)]) = report_cells.failures(found)[0]
     assert who == "ana"
     assert typed in result.detail, "the detail quotes what the student typed"
-    page = found.html()
+    page = report_html.page(found)
     parser = StartTags()
     parser.feed(page)
     assert "img" not in parser.tags
     stuck = page.split(f'id="stuck-{stuck_column}"', 1)[1].split("</section>", 1)[0]
-    assert html.escape(typed, quote=True) in stuck
+    # Escaped as the template engine spells it (MarkupSafe: &#34; for a double quote).
+    assert "age is &#39;&lt;img src=x onerror=&#34;alert(1)&#34;&gt;&#39; (a String)" in stuck
 
 
 def test_advice_not_followed_is_a_warn_and_the_participant_is_done(monkeypatch, capsys):
@@ -325,10 +335,10 @@ def test_a_sweep_fills_the_leftovers_column_and_a_failing_sweep_is_one_cell(klas
     assert rows["ana"].leftovers == ()
     assert (
         "leftovers:\n  ben: cannot sweep: unexpected RuntimeError: sweep broke\n"
-        "  dia: log group /aws/lambda/x (retained)\n" in found.text()
+        "  dia: log group /aws/lambda/x (retained)\n" in report_text.text(found)
     )
     assert found.summary().endswith("2 with leftovers; est. cost so far < $0.01")
-    assert "leftovers" not in gathered(klass).text(), "no sweep, no column"
+    assert "leftovers" not in report_text.text(gathered(klass)), "no sweep, no column"
 
 
 def test_the_report_only_reads(klass):
@@ -339,7 +349,7 @@ def test_the_report_only_reads(klass):
         checking.events.register("before-call.*.*", lambda model, **_: calls.append(model.name))
         return checking
 
-    report.gather(LAB, CLASS, session=session, own={"table": "{participant}-Users"})
+    gather.gather(LAB, CLASS, session=session, own={"table": "{participant}-Users"})
     assert calls.count("DescribeStacks") == 1, "one listing serves the whole class"
     assert all(call.startswith(("Describe", "Get", "List", "Query")) for call in calls), calls
 
@@ -348,10 +358,10 @@ def test_listing_the_stacks_fails_every_row_says_why_and_the_report_still_prints
     with fake_account(monkeypatch):
         monkeypatch.delenv("AWS_ACCESS_KEY_ID")
         monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
-        found = report.gather(
+        found = gather.gather(
             LAB, ["ana", "ben"], session=lambda: boto3.Session(region_name=REGION)
         )
-    assert [row.state for row in found.rows] == [report.State.ERROR] * 2
+    assert [row.state for row in found.rows] == [State.ERROR] * 2
     assert found.rows[0].reason.startswith("no AWS credentials found")
     assert found.summary() == "0 of 2 done, 2 could not be checked; est. cost so far < $0.01"
 
@@ -371,19 +381,19 @@ def test_a_participant_still_throttled_after_the_retries_is_a_row_that_says_so(k
         checking.events.register("before-call.dynamodb.DescribeTable", throttle)
         return checking
 
-    found = report.gather(LAB, ["ana", "ben"], session=throttled, now=lambda: NOW)
+    found = gather.gather(LAB, ["ana", "ben"], session=throttled, now=lambda: NOW)
     ana, ben = found.rows
     assert (ana.state, ana.reason) == (
-        report.State.ERROR,
+        State.ERROR,
         "DescribeTable failed: ThrottlingException: Rate exceeded",
     )
     assert ana.stack is not None, "the row still shows the stack and its cost"
-    assert ben.state is report.State.CHECKED
+    assert ben.state is State.CHECKED
 
 
 def test_the_reports_own_sessions_retry_throttling_and_share_the_service_models(monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    sessions = report._session_factory(None, REGION)
+    sessions = gather.session_factory(None, REGION)
     first, second = sessions(), sessions()
     client = first.client("dynamodb")
     assert client.meta.config.retries == {"mode": "adaptive", "total_max_attempts": 8}
@@ -396,10 +406,10 @@ def test_the_reports_own_sessions_retry_throttling_and_share_the_service_models(
 # --- costs on the report: the lab sheet's figures, stated here -------------------------------
 
 
-def _stack(lab_id: str, outputs=None, status="CREATE_COMPLETE") -> report.StackInfo:
+def _stack(lab_id: str, outputs=None, status="CREATE_COMPLETE") -> StackInfo:
     from course import costs
 
-    return report.StackInfo("s", status, CREATED, None, None, costs.hourly(lab_id, outputs or {}))
+    return StackInfo("s", status, CREATED, None, None, costs.hourly(lab_id, outputs or {}))
 
 
 def test_three_hours_of_the_rds_lab_cost_13_cents_19_with_a_read_replica():
@@ -414,7 +424,7 @@ def test_three_hours_of_the_rds_lab_cost_13_cents_19_with_a_read_replica():
 
 @pytest.mark.parametrize("lab", list(LABS.values()), ids=lambda lab: lab.lab_id)
 def test_every_judged_objective_has_a_short_header_that_fits_one_screen(lab):
-    columns = report.columns(lab)
+    columns = report_model.columns(lab)
     judged = [o for o in lab.objectives if o.kind is not Kind.INFO]
     assert [c.description for c in columns] == [o.description for o in judged]
     assert not [c.header for c in columns if c.header.startswith("#")], (
@@ -499,19 +509,19 @@ def test_the_report_looks_in_the_region_the_cdk_deploys_into(monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-west-2")
     regions = []
 
-    def gather(lab_id, participants, *, session, **_kwargs):
+    def fake_gather(lab_id, participants, *, session, **_kwargs):
         regions.append(session().region_name)
         raise KeyboardInterrupt  # stop there: only the session's region matters
 
-    monkeypatch.setattr(report, "gather", gather)
+    monkeypatch.setattr(gather, "gather", fake_gather)
     report.main(["--lab", LAB, "--participants", "ana"])
     assert regions == ["eu-central-1"]
 
 
 def test_the_page_says_when_a_stack_was_created_and_last_updated():
-    updated = report.StackInfo("s", "UPDATE_COMPLETE", CREATED, NOW, None, None)
-    row = report.Row("ana", report.State.NOT_READY, reason="x", stack=updated)
-    page = report.ClassReport(LAB, REGION, NOW, 0.1, (), (row,), swept=False).html()
+    updated = StackInfo("s", "UPDATE_COMPLETE", CREATED, NOW, None, None)
+    row = Row("ana", State.NOT_READY, reason="x", stack=updated)
+    page = report_html.page(ClassReport(LAB, REGION, NOW, 0.1, (), (row,), swept=False))
     assert 'title="created 2026-11-26T09:00:00Z, last updated 2026-11-26T11:30:00Z"' in page
 
 
@@ -632,7 +642,7 @@ def test_the_page_in_a_real_browser_shows_the_matrix_a_failing_cell_its_hint_and
     browser = chromium()
     ARTIFACTS.mkdir(exist_ok=True)
     page = ARTIFACTS / "class-report.html"
-    page.write_text(gathered(klass).html(), encoding="utf-8")
+    page.write_text(report_html.page(gathered(klass)), encoding="utf-8")
 
     dom = browse(browser, tmp_path / "profile", "--dump-dom", page.as_uri()).stdout
     seen = Seen()
