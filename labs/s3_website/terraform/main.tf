@@ -151,6 +151,9 @@ resource "aws_s3_bucket_lifecycle_configuration" "logs" {
     expiration {
       days = 30
     }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
   }
 }
 
