@@ -78,9 +78,8 @@ NOT_APPLIED: dict[str, tuple[str, list[str]]] = {
     ),
 }
 # Every service a solution may call, pointed at moto.
-ENDPOINTS = (
-    "backup cloudwatchevents cloudwatchlogs dynamodb ec2 iam kms rds s3 sns sts".split()
-)
+ENDPOINTS = ("backup", "cloudwatchevents", "cloudwatchlogs", "dynamodb", "ec2", "iam", "kms")
+ENDPOINTS += ("rds", "s3", "sns", "sts")
 OVERRIDE = """\
 # Added by tests/test_terraform_apply.py to a copy of the solution, never to the solution:
 # the provider this machine has (3.39.0) instead of 6.x, talking to moto, asking AWS nothing.
@@ -182,9 +181,9 @@ def _labcheck(env: dict[str, str], lab_id: str) -> dict[str, str]:
 
 def _class_sweep(env: dict[str, str], lab_id: str) -> list[str]:
     """`make class-sweep` for the participant, as the trainer runs it: its report's lines."""
+    command = ["make", "--no-print-directory", "-s", "class-sweep", f"LAB={lab_id}"]
     result = subprocess.run(
-        ["make", "--no-print-directory", "-s", "class-sweep", f"LAB={lab_id}"]
-        + [f"PARTICIPANTS={PARTICIPANT}"],
+        [*command, f"PARTICIPANTS={PARTICIPANT}"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -219,7 +218,7 @@ def test_the_provider_3_39_cannot_run_the_solution_for_the_reason_given(
         pytest.param(
             lab_id,
             marks=pytest.mark.skip(
-                reason=f"{lab_id} not applied: provider 3.39 cannot run it ({NOT_APPLIED[lab_id][0]})"
+                reason=f"{lab_id} not applied: 3.39 cannot run it ({NOT_APPLIED[lab_id][0]})"
             )
             if lab_id in NOT_APPLIED
             else (),
