@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from course import sheets
+from tests import checkov_skips
 from tests.terraform import LABS_DIR, ROOT
 
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
@@ -63,23 +64,13 @@ def terraform_findings() -> list[Finding]:
 
 
 def _skips() -> list[dict[str, Any]]:
-    return json.loads(SKIPS_FILE.read_text())["skips"]
-
-
-def _skipped_by(finding: Finding, skip: dict[str, Any]) -> bool:
-    return finding.check in skip["checks"] and any(
-        fnmatchcase(finding.resource, pattern) for pattern in skip["resources"]
-    )
+    return checkov_skips.load(SKIPS_FILE)
 
 
 def test_every_skip_names_checks_resources_and_a_reason():
-    for number, skip in enumerate(_skips(), start=1):
-        assert set(skip) == {"checks", "resources", "reason"}, f"skip #{number}: wrong keys"
-        assert skip["checks"], f"skip #{number} names no check"
-        assert all(check.startswith("CKV") for check in skip["checks"]), f"skip #{number}"
-        assert skip["resources"], f"skip #{number} names no resource"
-        assert all(p.split("/")[0].strip("*") for p in skip["resources"]), f"skip #{number}"
-        assert len(skip["reason"].strip()) >= 40, f"skip #{number} needs a reason a trainer accepts"
+    assert checkov_skips.malformed(_skips()) == []
+    lab_of = [pattern.split("/")[0] for skip in _skips() for pattern in skip["resources"]]
+    assert [lab for lab in lab_of if not any(fnmatchcase(f, lab) for f in FOLDERS)] == []
 
 
 @pytest.mark.parametrize("folder", FOLDERS)
@@ -88,7 +79,7 @@ def test_checkov_finds_nothing_beyond_the_skip_file(terraform_findings, folder):
         str(finding)
         for finding in terraform_findings
         if finding.resource.startswith(f"{folder}/")
-        and not any(_skipped_by(finding, skip) for skip in _skips())
+        and not any(checkov_skips.covers(s, finding.check, finding.resource) for s in _skips())
     ]
     assert new == [], "checkov failures: fix them, or add check, resource and reason to " + (
         f"{SKIPS_FILE.name}:\n" + "\n".join(new)
@@ -96,17 +87,6 @@ def test_checkov_finds_nothing_beyond_the_skip_file(terraform_findings, folder):
 
 
 def test_every_skip_is_still_needed(terraform_findings):
-    stale = []
-    for number, skip in enumerate(_skips(), start=1):
-        matched = [finding for finding in terraform_findings if _skipped_by(finding, skip)]
-        stale += [
-            f"skip #{number}: {check} matches nothing"
-            for check in skip["checks"]
-            if not any(finding.check == check for finding in matched)
-        ]
-        stale += [
-            f"skip #{number}: resource {pattern} matches nothing"
-            for pattern in skip["resources"]
-            if not any(fnmatchcase(finding.resource, pattern) for finding in matched)
-        ]
+    found = [(finding.check, finding.resource) for finding in terraform_findings]
+    stale = checkov_skips.stale(_skips(), found)
     assert stale == [], f"remove what {SKIPS_FILE.name} no longer needs:\n" + "\n".join(stale)
