@@ -25,7 +25,7 @@ parameters included: participants' stacks can still be updated and deleted.
 
 from __future__ import annotations
 
-from aws_cdk import Annotations, CustomResource, Duration, Fn, RemovalPolicy
+from aws_cdk import Annotations, CustomResource, Duration, Fn
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
@@ -120,16 +120,14 @@ class CourseNetwork(Construct):
             "The guard reads (never changes) every DB instance to find those in the course "
             "VPC: their names are the participants', unknown when the network is deployed.",
         )
-        guard = CustomResource(
+        guard = handlers.custom_resource(
             scope,
             "Resource",
-            service_token=handlers.provider.service_token,
             resource_type=GUARD_RESOURCE_TYPE,
             properties={
                 "VpcId": self.vpc.vpc_id,
                 "TimeoutSeconds": str(int(GUARD_TIMEOUT.to_seconds())),
             },
-            removal_policy=RemovalPolicy.DESTROY,
         )
         return guard
 

@@ -19,6 +19,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from lab_constructs.custom_resource import custom_resource
+
 HANDLER_DIR = Path(__file__).resolve().parent / "handlers" / "deploy_time"
 # The newest Python runtime of aws-cdk-lib 2.275 (cdk-nag's L1 asks for the newest).
 HANDLER_RUNTIME = lambda_.Runtime.PYTHON_3_14
@@ -31,6 +33,7 @@ class DeployTimeFunction(Construct):
     Attributes:
         function: the Lambda function; grant it what the handler calls.
         role: its execution role.
+        timeout: the function's timeout.
     """
 
     def __init__(
@@ -49,6 +52,7 @@ class DeployTimeFunction(Construct):
             timeout: the function's timeout; the handler must answer CloudFormation before it.
         """
         super().__init__(scope, construct_id)
+        self.timeout = timeout
         log_group = logs.LogGroup(
             self, "Logs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY
         )
@@ -74,14 +78,15 @@ class DeployTimeFunction(Construct):
         resource_type: str,
         properties: Mapping[str, Any],
     ) -> CustomResource:
-        """A custom resource served by this function; created once the role's policies exist."""
-        resource = CustomResource(
+        """A custom resource served by this function; created once the role's policies exist,
+        and failed if the function has not answered a little after its timeout."""
+        resource = custom_resource(
             scope,
             construct_id,
             service_token=self.function.function_arn,
             resource_type=resource_type,
-            properties=dict(properties),
-            removal_policy=RemovalPolicy.DESTROY,
+            properties=properties,
+            answers_within=self.timeout,
         )
         resource.node.add_dependency(self.role)  # the role and every policy attached to it
         return resource
