@@ -87,7 +87,7 @@ class LabBackupVault(Construct):
         self.provider = handlers.provider
         self._allow_purge(handlers.is_complete, dynamodb_table_names)
 
-        self.purge = handlers.custom_resource(
+        self.purge = handlers.handler.resource(
             self,
             "Purge",
             resource_type=RESOURCE_TYPE,

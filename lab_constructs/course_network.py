@@ -120,7 +120,7 @@ class CourseNetwork(Construct):
             "The guard reads (never changes) every DB instance to find those in the course "
             "VPC: their names are the participants', unknown when the network is deployed.",
         )
-        guard = handlers.custom_resource(
+        guard = handlers.handler.resource(
             scope,
             "Resource",
             resource_type=GUARD_RESOURCE_TYPE,

@@ -99,7 +99,7 @@ class LabFiles(Construct):
             )
         )
         self.objects: dict[str, CustomResource] = {
-            name: writer.custom_resource(
+            name: writer.handler.resource(
                 self,
                 name,
                 resource_type=RESOURCE_TYPE,

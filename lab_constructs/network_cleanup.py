@@ -93,7 +93,7 @@ class LabNetworkCleanup(Construct):
             total_timeout=WAITER_TIMEOUT,
         )
         self._allow_cleanup(handlers.is_complete.role, vpc)
-        self.cleanup = handlers.custom_resource(
+        self.cleanup = handlers.handler.resource(
             self,
             "Cleanup",
             resource_type=RESOURCE_TYPE,

@@ -11,19 +11,17 @@ with no AWS managed policy.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
-from lab_constructs.custom_resource import custom_resource
+from lab_constructs.custom_resource import CustomResourceHandler
 from lab_constructs.nag import acknowledge
 
 HANDLERS_DIR = Path(__file__).resolve().parent / "handlers"
@@ -53,32 +51,15 @@ class WaitingProvider:
     """The Provider and our two handlers (grant the is-complete handler what it does).
 
     Attributes:
-        answers_within: the longest the handlers may take: our on-event handler's timeout,
-            then the waiter's total timeout, after which the framework answers FAILED.
+        handler: serves custom resources (`handler.resource(...)`); it may take our on-event
+            handler's timeout, then the waiter's total timeout, after which the framework
+            answers FAILED.
     """
 
     provider: cr.Provider
     on_event: lambda_.Function
     is_complete: lambda_.Function
-    answers_within: Duration
-
-    def custom_resource(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        resource_type: str,
-        properties: Mapping[str, Any],
-    ) -> CustomResource:
-        """A custom resource served by this Provider, failed if no answer came in time."""
-        return custom_resource(
-            scope,
-            construct_id,
-            service_token=self.provider.service_token,
-            resource_type=resource_type,
-            properties=properties,
-            answers_within=self.answers_within,
-        )
+    handler: CustomResourceHandler
 
 
 def waiting_provider(
@@ -145,7 +126,8 @@ def waiting_provider(
     _acknowledge_invokes(
         provider, [provider.node.find_child(f"framework-{name}") for name in WAITER_FUNCTIONS]
     )
-    return WaitingProvider(provider, on_event, is_complete, HANDLER_TIMEOUT.plus(total_timeout))
+    handler = CustomResourceHandler(provider.service_token, HANDLER_TIMEOUT.plus(total_timeout))
+    return WaitingProvider(provider, on_event, is_complete, handler)
 
 
 def _acknowledge_invokes(scope: Construct, functions: list[IConstruct]) -> None:

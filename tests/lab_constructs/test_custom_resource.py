@@ -1,4 +1,4 @@
-"""custom_resource on its own: CloudFormation waits a minute longer than the handlers may take.
+"""CustomResourceHandler on its own: CloudFormation waits a minute longer than it may take.
 
 Every custom resource of every template: tests/test_service_timeouts.py.
 """
@@ -6,19 +6,17 @@ Every custom resource of every template: tests/test_service_timeouts.py.
 import pytest
 from aws_cdk import Duration
 
-from lab_constructs.custom_resource import custom_resource
+from lab_constructs.custom_resource import CustomResourceHandler
 from tests.lab_constructs.helpers import bare_template
 from tests.templates import only
 
 
 def _resource(answers_within: Duration):
-    return lambda stack: custom_resource(
-        stack,
-        "Thing",
-        service_token="arn:aws:lambda:us-east-1:123456789012:function:handler",
-        resource_type="Custom::Thing",
-        properties={"Key": "value"},
-        answers_within=answers_within,
+    handler = CustomResourceHandler(
+        "arn:aws:lambda:us-east-1:123456789012:function:handler", answers_within
+    )
+    return lambda stack: handler.resource(
+        stack, "Thing", resource_type="Custom::Thing", properties={"Key": "value"}
     )
 
 
