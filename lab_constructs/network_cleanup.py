@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import ArnFormat, CustomResource, Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_rds as rds
@@ -93,10 +93,9 @@ class LabNetworkCleanup(Construct):
             total_timeout=WAITER_TIMEOUT,
         )
         self._allow_cleanup(handlers.is_complete.role, vpc)
-        self.cleanup = CustomResource(
+        self.cleanup = handlers.handler.resource(
             self,
             "Cleanup",
-            service_token=handlers.provider.service_token,
             resource_type=RESOURCE_TYPE,
             properties={
                 "VpcId": vpc.vpc_id,
@@ -109,7 +108,6 @@ class LabNetworkCleanup(Construct):
                 ),
                 "TimeoutSeconds": str(int(CLEANUP_TIMEOUT.to_seconds())),
             },
-            removal_policy=RemovalPolicy.DESTROY,
         )
         self.cleanup.node.add_dependency(vpc, *security_groups, db_subnet_group)
 

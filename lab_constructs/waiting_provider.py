@@ -21,6 +21,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
+from lab_constructs.custom_resource import CustomResourceHandler
 from lab_constructs.nag import acknowledge
 
 HANDLERS_DIR = Path(__file__).resolve().parent / "handlers"
@@ -47,11 +48,18 @@ _PROVIDER_FINDINGS = {
 
 @dataclass(frozen=True)
 class WaitingProvider:
-    """The Provider and our two handlers (grant the is-complete handler what it does)."""
+    """The Provider and our two handlers (grant the is-complete handler what it does).
+
+    Attributes:
+        handler: serves custom resources (`handler.resource(...)`); it may take our on-event
+            handler's timeout, then the waiter's total timeout, after which the framework
+            answers FAILED.
+    """
 
     provider: cr.Provider
     on_event: lambda_.Function
     is_complete: lambda_.Function
+    handler: CustomResourceHandler
 
 
 def waiting_provider(
@@ -118,7 +126,8 @@ def waiting_provider(
     _acknowledge_invokes(
         provider, [provider.node.find_child(f"framework-{name}") for name in WAITER_FUNCTIONS]
     )
-    return WaitingProvider(provider, on_event, is_complete)
+    handler = CustomResourceHandler(provider.service_token, HANDLER_TIMEOUT.plus(total_timeout))
+    return WaitingProvider(provider, on_event, is_complete, handler)
 
 
 def _acknowledge_invokes(scope: Construct, functions: list[IConstruct]) -> None:

@@ -12,7 +12,7 @@ from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
-from course.config import LabSettings, Selection, check_keys
+from course.config import COURSE_NETWORK_ID, LabSettings, Selection, check_keys
 from stacks import LABS
 from stacks.access import AccessStack
 from stacks.course_network import CourseNetworkStack
@@ -35,6 +35,8 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
     settings = LabSettings.from_context(get)
     # What a class can deploy: every lab, and each participant's sign-in (LabAccess).
     class_stacks = [*LABS, AccessStack]
+    # What the trainer deploys without a participant: the labs (a sign-in needs a participant).
+    trainer_labs = [stack for stack in class_stacks if stack is not AccessStack]
     selection = Selection.from_context(get, [stack.lab_id for stack in class_stacks])
     chosen = [stack for stack in class_stacks if selection.lab in (None, stack.lab_id)]
     if selection.participants:
@@ -44,12 +46,17 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
                 stack(scope, settings=dataclasses.replace(settings, participant=name))
     else:
         for stack in chosen:
-            # A participant's sign-in (labs/access) exists only with a participant.
-            if stack is not AccessStack or settings.participant:
+            if stack in trainer_labs or settings.participant:
                 stack(app, settings=settings)
     if not settings.participant and selection == Selection():  # the trainer's app, not a class
-        # One per account and region, the trainer's watcher of failed teardowns, not a lab.
-        CourseWatchStack(app, settings=settings, lab_ids=tuple(lab.lab_id for lab in LABS))
+        # One per account and region, the trainer's watcher of failed teardowns, not a lab: it
+        # watches every other stack this app makes, as it names them.
+        CourseWatchStack(
+            app,
+            settings=settings,
+            trainer_stacks=[*(stack.lab_id for stack in trainer_labs), COURSE_NETWORK_ID],
+            participant_stacks=[stack.lab_id for stack in class_stacks],
+        )
         # One per account and region too: the network participants' LabRdsMysql share with
         # -c shared_network=true (stacks/course_network.py).
         CourseNetworkStack(app)

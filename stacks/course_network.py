@@ -2,7 +2,7 @@
 
 Not a lab: the trainer deploys it once per account and region, before the class, and destroys it
 after the class's LabRdsMysql stacks (lab_constructs/course_network.py says how participants'
-stacks find it and how its deletion waits for their databases):
+stacks find it and how its deletion waits for what they put in it):
 
     npx cdk deploy CourseNetwork        # (per account: --profile <profile>)
     make class-up LAB=LabRdsMysql CLASS=class.csv SHARED_NETWORK=1

@@ -136,6 +136,7 @@ def test_every_set_up_step_says_what_it_installs_and_how_long_it_takes():
         "Installing the app and the test tools into .venv/",
         "Installing the pinned CDK CLI into node_modules/",
         "Installing checkov into .venv-checkov/ for the tests",
+        "Installing Terraform and the AWS provider for the tests into .venv/",
     ]
     assert all(re.search(r"\(.*about \d+ s", step) for step in steps), steps
     assert "--quiet" not in first_run  # pip's and npm's progress shows

@@ -70,7 +70,11 @@ def test_it_names_the_vpc_the_subnet_group_the_kept_instances_and_a_40_minute_de
     (vpc_id,) = _ids(template, "AWS::EC2::VPC")
     (subnet_group_id,) = _ids(template, "AWS::RDS::DBSubnetGroup")
     _, cleanup = only(template, "Custom::LabNetworkCleanup")
-    properties = {k: v for k, v in cleanup["Properties"].items() if k != "ServiceToken"}
+    properties = {
+        k: v
+        for k, v in cleanup["Properties"].items()
+        if k not in ("ServiceToken", "ServiceTimeout")
+    }
     assert properties == {
         "VpcId": {"Ref": vpc_id},
         "DbSubnetGroupName": {"Ref": subnet_group_id},
