@@ -4,13 +4,12 @@ network). The class: tests/classroom/report_class.py."""
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 
 from classroom import gather, report
 from tests.classroom.report_class import CLASS, LAB, NOW, OWN, SUMMARY, users_table
-from tests.synth import ROOT
+from tests.make_dry_run import last_command
 
 # Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
 pytestmark = pytest.mark.handles_time
@@ -98,26 +97,9 @@ def test_the_report_looks_in_the_region_the_cdk_deploys_into(monkeypatch):
 
 
 def test_make_target_calls_the_report():
-    result = subprocess.run(
-        [
-            "make",
-            "--no-print-directory",
-            "-n",
-            "class-report",
-            f"LAB={LAB}",
-            "PARTICIPANTS=ana ben",
-            "HTML=class.html",
-            "JSON=1",
-            "WATCH=30",
-            "OWN=table={participant}-Users",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    commands = " ".join(result.stdout.replace("\\\n", " ").split())
-    assert commands.endswith(
+    options = ["HTML=class.html", "JSON=1", "WATCH=30", "OWN=table={participant}-Users"]
+    command = last_command("class-report", f"LAB={LAB}", "PARTICIPANTS=ana ben", *options)
+    assert command == (
         f'.venv/bin/python -m classroom.report --lab "{LAB}" --participants "ana ben"'
         ' --html "class.html" --json --watch 30 --own "table={participant}-Users"'
     )

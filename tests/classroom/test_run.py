@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from classroom import cdk_commands, class_input, deploys
 from classroom import run as class_run
+from tests.make_dry_run import last_command
 from tests.synth import ROOT
 
 # Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
@@ -478,24 +479,9 @@ def test_every_problem_is_listed_at_once(capsys):
     ],
 )
 def test_make_targets_call_the_class_runner(target, expected):
-    result = subprocess.run(
-        [
-            "make",
-            "--no-print-directory",
-            "-n",
-            target,
-            f"LAB={LAB}",
-            "PARTICIPANTS=ana ben",
-            *MAKE_OPTIONS,
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    command = result.stdout.strip().splitlines()[-1]
+    command = last_command(target, f"LAB={LAB}", "PARTICIPANTS=ana ben", *MAKE_OPTIONS)
     assert command.startswith(f'.venv/bin/python -m classroom.run --lab "{LAB}"')
-    assert " ".join(command.split()).endswith(expected)
+    assert command.endswith(expected)
 
 
 # --- the course overview -----------------------------------------------------------------------

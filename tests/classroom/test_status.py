@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from datetime import UTC, datetime
 
 import boto3
@@ -12,7 +11,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from classroom import class_input, stack_states, status
-from tests.synth import ROOT
+from tests.make_dry_run import last_command
 
 # Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
 pytestmark = pytest.mark.handles_time
@@ -130,19 +129,5 @@ def test_status_reads_every_page_of_describe_stacks():
 
 
 def test_make_target_calls_the_status_command():
-    result = subprocess.run(
-        [
-            "make",
-            "--no-print-directory",
-            "-n",
-            "class-status",
-            f"LAB={LAB}",
-            "PARTICIPANTS=ana ben",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    command = " ".join(result.stdout.strip().splitlines()[-1].split())
+    command = last_command("class-status", f"LAB={LAB}", "PARTICIPANTS=ana ben")
     assert command == f'.venv/bin/python -m classroom.status --lab "{LAB}" --participants "ana ben"'
