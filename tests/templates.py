@@ -46,3 +46,24 @@ def resolve(value: Any) -> str:
     if "Fn::GetAtt" in value:
         return "<{}.{}>".format(*value["Fn::GetAtt"])
     raise AssertionError(f"cannot resolve {value}")
+
+
+def managed_policies(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The documents of the template's managed policies, by policy name."""
+    return {
+        resource["Properties"]["ManagedPolicyName"]: resource["Properties"]["PolicyDocument"]
+        for resource in of_type(template, "AWS::IAM::ManagedPolicy").values()
+    }
+
+
+def user_policies(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The managed policies attached to the template's one IAM user, by policy name."""
+    _, user = only(template, "AWS::IAM::User")
+    attached = {ref["Ref"] for ref in user["Properties"]["ManagedPolicyArns"]}
+    resources = template["Resources"]
+    return {
+        resources[logical_id]["Properties"]["ManagedPolicyName"]: resources[logical_id][
+            "Properties"
+        ]["PolicyDocument"]
+        for logical_id in attached
+    }
