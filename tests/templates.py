@@ -67,3 +67,14 @@ def user_policies(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
         ]["PolicyDocument"]
         for logical_id in attached
     }
+
+
+def handler_environment(template: dict[str, Any], variable: str) -> dict[str, Any]:
+    """The environment of the template's one is-complete handler that sets `variable`."""
+    (environment,) = [
+        function["Properties"]["Environment"]["Variables"]
+        for function in of_type(template, "AWS::Lambda::Function").values()
+        if function["Properties"].get("Handler") == "index.is_complete"
+        and variable in function["Properties"].get("Environment", {}).get("Variables", {})
+    ]
+    return environment
