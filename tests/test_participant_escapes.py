@@ -399,6 +399,25 @@ allowed(
     r("logs:PutLogEvents", arn("logs", "log-group:/aws/lambda/ana-esc:log-stream:x")),
     who=ROLE,
 )
+# The boundary allows the role ana's names; only the guards in it stop these.
+denied(
+    P1,
+    "invokes ana's course stack's clean-up (named ana-*)",
+    r("lambda:InvokeFunction", function("ana-LabRdsMysql-Cleanup-xyz"), **ANAS_COURSE_STACK),
+    who=ROLE,
+)
+denied(
+    P1,
+    "tags ana's table as the course's",
+    r("dynamodb:TagResource", table("ana-Users"), **tagging(managed_by="course-labs-cdk")),
+    who=ROLE,
+)
+denied(
+    P1,
+    "creates a table ana-gift tagged for ben",
+    r("dynamodb:CreateTable", table("ana-gift"), **tagging(participant="ben")),
+    who=ROLE,
+)
 
 # Path 2: acting as ben.
 P2 = "path 2"
