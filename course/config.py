@@ -198,6 +198,39 @@ def _empty(key: str, value: Any) -> None:
 PARTICIPANT_FORM = (
     "use 1-20 lowercase letters or digits, starting with a letter, no hyphen (e.g. ana or ana2)"
 )
+# Names that begin the course's own names, or the account's, with a hyphen after them: a
+# participant so named would own those (their policy covers `<participant>-*`, the sweep deletes
+# `<participant>-*`). The trainer's stacks name things `lab-rds-mysql` and `lab-backup`, and
+# CloudFormation names what they leave unnamed after the stack (`labs3lifecycle-...`); the
+# CDK bootstrap is `cdk-hnb659fds-...`; the account's shared roles are `rds-monitoring-role`,
+# `service-role/...` and `aws-service-role/...`; the course network's parameters
+# `/course-labs/...`. tests/test_config.py checks this list against every name the trainer's
+# templates hold.
+RESERVED_PARTICIPANTS = frozenset(
+    {
+        "lab",
+        "course",
+        "cdk",
+        "aws",
+        "rds",
+        "service",
+        "coursewatch",  # stacks/course_watch.py
+        *(stack.lower() for stack in (*LAB_IDS, ACCESS_ID, COURSE_NETWORK_ID)),
+    }
+)
+
+
+def participant_problem(name: str) -> str | None:
+    """Why `name` cannot be a participant (one line), or None if it can."""
+    if not PARTICIPANT_PATTERN.fullmatch(name):
+        return PARTICIPANT_FORM
+    if name in RESERVED_PARTICIPANTS:
+        return (
+            f"{name}-... are names the course or the account uses itself (the trainer's "
+            f"lab-rds-mysql, labs3lifecycle-..., rds-monitoring-role, ...): a participant {name} "
+            f"would own them; choose another name, e.g. {name}1"
+        )
+    return None
 
 
 def _participant(value: Any) -> str | None:
@@ -210,8 +243,9 @@ def _participant(value: Any) -> str | None:
             f"empty (an unset shell variable?): {PARTICIPANT_FORM}, or drop the option for a "
             "stack of your own",
         )
-    if not isinstance(value, str) or not PARTICIPANT_PATTERN.fullmatch(value):
-        raise ContextError("participant", value, PARTICIPANT_FORM)
+    problem = participant_problem(value) if isinstance(value, str) else PARTICIPANT_FORM
+    if problem:
+        raise ContextError("participant", value, problem)
     return value
 
 
@@ -228,6 +262,9 @@ def _participants(value: Any) -> tuple[str, ...]:
     for name in names:
         if not PARTICIPANT_PATTERN.fullmatch(name):
             raise ContextError("participants", value, f"{_shown(name)} is not a name: {allowed}")
+        problem = participant_problem(name)
+        if problem:
+            raise ContextError("participants", value, problem)
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
         raise ContextError("participants", value, "named twice: " + ", ".join(twice))

@@ -34,7 +34,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from course.config import EMAIL_PATTERN, MAX_CLASS_SIZE, PARTICIPANT_FORM, PARTICIPANT_PATTERN
+from course.config import EMAIL_PATTERN, MAX_CLASS_SIZE, participant_problem
 from course.region import known_profiles
 
 COLUMNS = ("participant", "profile", "email")
@@ -125,8 +125,8 @@ def parse(text: str, source: str, profiles: Collection[str]) -> Roster:
         email = values.get("email") or None
         if not name:
             problems.append(f"{where}: no participant")
-        elif not PARTICIPANT_PATTERN.fullmatch(name):
-            problems.append(f"{where}: participant {name!r}: {PARTICIPANT_FORM}")
+        elif participant_problem(name):
+            problems.append(f"{where}: participant {name!r}: {participant_problem(name)}")
         elif name in seen:
             problems.append(f"{where}: participant {name} again (first on line {seen[name]})")
         else:

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -13,6 +14,7 @@ from course.config import (
     Selection,
     UnknownOption,
     check_keys,
+    participant_problem,
 )
 from tests.synth import CDK_JSON_CONTEXT, ROOT, synthesized
 
@@ -47,6 +49,54 @@ def test_participant_accepts_lowercase_names(name):
 def test_participant_rejects_other_names(name):
     with pytest.raises(ContextError, match=r"participant=.*1-20 lowercase letters"):
         settings(participant=name)
+
+
+# Issue 25, path 7: `class-sweep PARTICIPANTS=lab DELETE=1` deleted the trainer's lab-rds-mysql.
+COURSE_PREFIXES = ["lab", "labrdsmysql", "labs3lifecycle", "labaccess", "coursenetwork"]
+ACCOUNT_PREFIXES = ["cdk", "rds", "service", "aws", "coursewatch"]
+
+
+@pytest.mark.parametrize("name", COURSE_PREFIXES + ACCOUNT_PREFIXES)
+def test_a_participant_named_like_the_courses_own_names_is_refused(name):
+    with pytest.raises(ContextError, match=rf"participant='{name}': {name}-\.\.\. are names"):
+        settings(participant=name)
+    with pytest.raises(ContextError, match=rf"participants='ana,{name}': {name}-\.\.\. are"):
+        Selection.from_context({"lab": "LabBackup", "participants": f"ana,{name}"}.get, LAB_IDS)
+
+
+@pytest.mark.parametrize("name", ["lab1", "labs", "labrat", "cdkfan", "rdsuser", "laura"])
+def test_names_that_only_begin_with_the_same_letters_are_fine(name):
+    assert settings(participant=name).participant == name
+
+
+# Names of parts of a resource (an index, an attribute), not of a resource an ARN ends with.
+PART_NAMES = ("IndexName", "AttributeName")
+
+
+def _names(value, key: str = "") -> list[str]:
+    """Every string of a template under a key ending in Name or Identifier."""
+    if isinstance(value, dict):
+        return [n for k, v in value.items() for n in _names(v, k)]
+    if isinstance(value, list):
+        return [n for v in value for n in _names(v, key)]
+    named = key.endswith(("Name", "Identifier")) and key not in PART_NAMES
+    return [value] if isinstance(value, str) and named else []
+
+
+def test_no_participant_can_prefix_a_name_of_the_trainers_stacks(synth):
+    """Each resource name of the trainer's app (explicit, or CloudFormation's, which begins
+    with the stack name): a participant <p> owns `<p>-*`, so its first part (before a `/` of a
+    path or the first hyphen, lowercased as RDS and S3 names are) must be a refused name."""
+    names = [n for stack in synth.stacks for n in _names(synth.template(stack))]
+    names += [synth.stack_name(stack) + "-generated" for stack in synth.stacks]
+    firsts = {re.split(r"[/:]", name.lstrip("/"))[0] for name in names}
+    assert {"lab-rds-mysql", "course-labs"} <= firsts, "the check sees the trainer's names"
+    exposed = sorted(
+        first
+        for first in firsts
+        if "-" in first and participant_problem(first.split("-")[0].lower()) is None
+    )
+    assert exposed == []
 
 
 # The lab sheet's classes ("db.t3.medium or smaller", and the Graviton equivalents), literally.

@@ -58,6 +58,7 @@ def test_a_valid_roster_is_read_in_order(text, expected):
         ),
         ("participant,participant\nana,ana\n", "class.csv line 1: column(s) named twice"),
         ("participant\nAna\n", "class.csv line 2: participant 'Ana': use 1-20 lowercase"),
+        ("participant\nlab\n", "class.csv line 2: participant 'lab': lab-... are names the course"),
         ("participant\nana-\n", "class.csv line 2: participant 'ana-': use 1-20 lowercase"),
         (
             "participant\nana\nben\nana\n",
