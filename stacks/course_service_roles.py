@@ -16,7 +16,9 @@ another region finds the roles (tagged `course`) and deploys nothing there.
 
 Tags: `course` only. Not `managed-by`, which the course's other stacks carry: the participant
 guards (labs/access/participant-guards.json) deny every action, `iam:PassRole` included, on
-resources tagged `managed-by` without `participant`, so participants could not pass these roles.
+resources tagged `managed-by` without `participant`, so participants could not pass these roles
+(the stack itself carries no tags that CloudFormation could propagate to them: cdk.json's
+`@aws-cdk/core:explicitStackTags`).
 Participants cannot change the stack or the roles anyway: their policy allows CloudFormation on
 their own stacks (`<participant>-*`) and IAM on their own roles (`<participant>-*`) only.
 
