@@ -57,6 +57,48 @@ USERS_TABLE = sheets.DYNAMODB_USERS.table
 COURSE_NETWORK_ID = "CourseNetwork"
 COURSE_NETWORK_VPC_PARAMETER = "/course-labs/network/vpc-id"
 COURSE_NETWORK_SUBNETS_PARAMETER = "/course-labs/network/isolated-subnet-ids"
+# The tag every course resource carries (stacks/lab_stack.py); the trainer's service-role
+# command (classroom/service_roles.py) reads it to tell the course's roles from others.
+COURSE_TAG = "storage-and-data"
+
+
+@dataclass(frozen=True)
+class ServiceRole:
+    """An AWS service role that the guides choose in the console and that participants may pass
+    to its service but not create (labs/access): one per account, IAM being global."""
+
+    name: str
+    path: str
+    service: str  # the service principal that may assume it
+    managed_policies: tuple[str, ...]  # AWS managed policies, by name under `policy/`
+
+    @property
+    def path_and_name(self) -> str:
+        """As ARNs write it: `service-role/AWSBackupDefaultServiceRole`."""
+        return f"{self.path}{self.name}".lstrip("/")
+
+
+# The roles the AWS consoles create as their defaults, with the same trust and policies: RDS
+# Enhanced Monitoring's and AWS Backup's (backups and restores). The CourseServiceRoles stack
+# (stacks/course_service_roles.py) makes those an account lacks.
+SERVICE_ROLES = (
+    ServiceRole(
+        "rds-monitoring-role",
+        "/",
+        "monitoring.rds.amazonaws.com",
+        ("service-role/AmazonRDSEnhancedMonitoringRole",),
+    ),
+    ServiceRole(
+        "AWSBackupDefaultServiceRole",
+        "/service-role/",
+        "backup.amazonaws.com",
+        (
+            "service-role/AWSBackupServiceRolePolicyForBackup",
+            "service-role/AWSBackupServiceRolePolicyForRestores",
+        ),
+    ),
+)
+COURSE_SERVICE_ROLES_ID = "CourseServiceRoles"
 
 
 class ContextError(ValueError):
@@ -180,7 +222,22 @@ class Selection:
         return cls(lab, participants)
 
 
-KNOWN_OPTIONS = tuple(field.name for cls in (LabSettings, Selection) for field in fields(cls))
+@dataclass(frozen=True)
+class ServiceRoleSelection:
+    """Which of `SERVICE_ROLES` the CourseServiceRoles stack makes (`-c service_roles=a,b`, in
+    the trainer's app only): every one by default; the trainer's command
+    (classroom/service_roles.py) names those the account lacks or the stack owns already."""
+
+    service_roles: tuple[ServiceRole, ...] = SERVICE_ROLES
+
+    @classmethod
+    def from_context(cls, get: Callable[[str], Any]) -> ServiceRoleSelection:
+        return cls(_service_roles(get("service_roles")))
+
+
+KNOWN_OPTIONS = tuple(
+    field.name for cls in (LabSettings, Selection, ServiceRoleSelection) for field in fields(cls)
+)
 
 
 def _unset(value: Any) -> bool:
@@ -269,6 +326,22 @@ def _participants(value: Any) -> tuple[str, ...]:
     if twice:
         raise ContextError("participants", value, "named twice: " + ", ".join(twice))
     return tuple(names)
+
+
+def _service_roles(value: Any) -> tuple[ServiceRole, ...]:
+    if _unset(value):
+        return SERVICE_ROLES
+    names = [role.name for role in SERVICE_ROLES]
+    allowed = "role names separated by commas, of " + ", ".join(names)
+    _empty("service_roles", value)
+    chosen = value.split(",") if isinstance(value, str) else [value]
+    unknown = [name for name in chosen if name not in names]
+    if unknown:
+        raise ContextError("service_roles", value, f"{_shown(unknown[0])} is unknown: {allowed}")
+    twice = sorted({name for name in chosen if chosen.count(name) > 1})
+    if twice:
+        raise ContextError("service_roles", value, "named twice: " + ", ".join(twice))
+    return tuple(role for role in SERVICE_ROLES if role.name in chosen)
 
 
 def _choice(key: str, value: Any, choices: Sequence[str]) -> str | None:

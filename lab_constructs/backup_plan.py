@@ -11,10 +11,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from lab_constructs.nag import acknowledge
+from lab_constructs.nag import acknowledge, managed_policy_finding
 
 BACKUP_SERVICE = "backup.amazonaws.com"
-MANAGED_POLICY_FINDING = "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/{}]"
 # The AWS managed policies the role uses, with the reason for each (cdk-nag IAM4).
 MANAGED_POLICIES = {
     "AWSBackupServiceRolePolicyForBackup": "AWS's documented service-role policy for AWS Backup "
@@ -87,7 +86,7 @@ class LabBackupPlan(Construct):
             description=role_description,
         )
         for policy, reason in MANAGED_POLICIES.items():
-            acknowledge(self.role, MANAGED_POLICY_FINDING.format(policy), reason)
+            acknowledge(self.role, managed_policy_finding(f"service-role/{policy}"), reason)
         self.plan.add_selection(
             "Selection",
             backup_selection_name=selection_name,

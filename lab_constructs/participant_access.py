@@ -17,8 +17,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from lab_constructs.backup_plan import BACKUP_SERVICE, MANAGED_POLICIES, MANAGED_POLICY_FINDING
-from lab_constructs.nag import acknowledge
+from lab_constructs.backup_plan import BACKUP_SERVICE, MANAGED_POLICIES
+from lab_constructs.nag import acknowledge, managed_policy_finding
 
 ACCESS_DIR = Path(__file__).resolve().parent.parent / "labs" / "access"
 # What a participant may do.
@@ -138,7 +138,7 @@ class ParticipantSignIn(Construct):
         for name, reason in MANAGED_POLICIES.items():
             acknowledge(
                 self.backup_role,
-                MANAGED_POLICY_FINDING.format(name),
+                managed_policy_finding(f"service-role/{name}"),
                 f"{reason} The boundary {policy_name}Boundary limits it to the participant's "
                 "own tables, vaults and keys.",
             )

@@ -8,12 +8,11 @@ from typing import ClassVar
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
-from course.config import LabSettings
+from course.config import COURSE_TAG, LabSettings
 from course.sheets import LABS_DIR, Lab
 from lab_constructs.expiry import StackExpiry
 from lab_constructs.tagging import apply_tags
 
-COURSE_TAG = "storage-and-data"
 MANAGED_BY_TAG = "course-labs-cdk"
 
 

@@ -12,6 +12,7 @@ from course.config import (
     ContextError,
     LabSettings,
     Selection,
+    ServiceRoleSelection,
     UnknownOption,
     check_keys,
     participant_problem,
@@ -443,3 +444,33 @@ def test_a_class_of_sign_ins_is_one_assembly_too():
 def test_the_trainers_app_has_no_sign_in():
     """Without a participant there is nobody to sign in: no LabAccess, even when asked."""
     assert "LabAccess" not in synthesized(lab="LabAccess").stacks
+
+
+def service_roles(value) -> list[str]:
+    selection = ServiceRoleSelection.from_context({"service_roles": value}.get)
+    return [role.name for role in selection.service_roles]
+
+
+def test_the_course_service_roles_are_both_by_default_and_those_named_in_course_order():
+    both = ["rds-monitoring-role", "AWSBackupDefaultServiceRole"]
+    assert [r.name for r in ServiceRoleSelection.from_context({}.get).service_roles] == both
+    assert service_roles("AWSBackupDefaultServiceRole,rds-monitoring-role") == both
+    assert service_roles("AWSBackupDefaultServiceRole") == ["AWSBackupDefaultServiceRole"]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", r"service_roles='': empty: give a value"),
+        ("rds-monitoring", r"'rds-monitoring' is unknown: role names separated by commas, of "),
+        ("rds-monitoring-role AWSBackupDefaultServiceRole", r"is unknown"),
+        ("rds-monitoring-role,rds-monitoring-role", r"named twice: rds-monitoring-role"),
+    ],
+)
+def test_service_roles_rejects_what_names_no_known_role_once(value, message):
+    with pytest.raises(ContextError, match=message):
+        service_roles(value)
+
+
+def test_service_roles_is_a_known_key():
+    check_keys(["service_roles"])
