@@ -272,7 +272,10 @@ RESERVED_PARTICIPANTS = frozenset(
         "rds",
         "service",
         "coursewatch",  # stacks/course_watch.py
-        *(stack.lower() for stack in (*LAB_IDS, ACCESS_ID, COURSE_NETWORK_ID)),
+        *(
+            stack.lower()
+            for stack in (*LAB_IDS, ACCESS_ID, COURSE_NETWORK_ID, COURSE_SERVICE_ROLES_ID)
+        ),
     }
 )
 

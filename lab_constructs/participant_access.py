@@ -171,8 +171,10 @@ WILDCARD_REASONS = {
     "OwnRoles": "roles named with the participant's prefix (${aws:PrincipalTag/participant}-*)",
     "TagWhatYouCreate": "ec2:CreateTags only as part of a create call (ec2:CreateAction) that"
     " tags the new resource for the participant",
-    "PassRolesToTheLabServices": "the participant's own roles and the account's RDS monitoring"
-    " role, passed only to the lab services (iam:PassedToService)",
+    "PassRolesToTheLabServices": "the participant's own roles, passed only to the lab services"
+    " (iam:PassedToService)",
+    "PassTheMonitoringRoleToRdsOnly": "the account's RDS monitoring role in any account of the"
+    " course (one per account), passed only to RDS Enhanced Monitoring",
     "OwnSignIn": "the participant's own user only (${aws:username}): its password",
     "BackupVaultStorage": "CreateBackupVault also calls backup-storage:MountCapsule, which has"
     " no resource type; the vault itself is scoped by OwnNamedResources",

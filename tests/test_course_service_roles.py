@@ -133,16 +133,28 @@ def test_the_roles_carry_no_tag_that_a_participant_guard_denies(synth, template)
     assert "tags" not in synth.stacks[STACK]["properties"]
 
 
-def test_participants_may_pass_each_role_to_its_service_only(template):
-    """The participant policy's PassRole statement names these roles and services (as written;
-    IAM's decision on its condition is not judged here)."""
+def test_participants_may_pass_the_monitoring_role_and_not_the_backup_default_role(template):
+    """The participant policy's PassRole statement as written: the monitoring role to its
+    service; AWS Backup's Default role is not theirs to pass (it could back up anyone's table,
+    #25: each sign-in brings its own). IAM's decision on the conditions is judged in
+    tests/test_participant_escapes.py ("service roles" and path 5 rows)."""
     policy = json.loads((ACCESS / "participant-policy.json").read_text())
-    (statement,) = [s for s in policy["Statement"] if "iam:PassRole" in s.get("Action", [])]
-    for name, role in roles(template).items():
-        arn = f"arn:aws:iam::*:role{role['Path']}{name}"
-        assert arn in statement["Resource"], name
-        service = role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"]
-        assert service in statement["Condition"]["StringEquals"]["iam:PassedToService"]
+    passing = [s for s in policy["Statement"] if s.get("Action") == "iam:PassRole"]
+    services = {}  # role ARN -> the services it may be passed to
+    for statement in passing:
+        resources = statement["Resource"]
+        for resource in [resources] if isinstance(resources, str) else resources:
+            services[resource] = statement["Condition"]["StringEquals"]["iam:PassedToService"]
+    arns = {
+        name: f"arn:aws:iam::*:role{role['Path']}{name}" for name, role in roles(template).items()
+    }
+    assert {name: arn in services for name, arn in arns.items()} == {
+        MONITORING: True,
+        BACKUP: False,
+    }
+    monitoring = roles(template)[MONITORING]
+    service = monitoring["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"]
+    assert services[arns[MONITORING]] == service, "to RDS Enhanced Monitoring only"
 
 
 def test_the_managed_policies_are_acknowledged_on_each_role_alone(synth):

@@ -43,6 +43,7 @@ CONDITIONED = {
     "CreateRolesInsideTheBoundary",
     "OwnRolesInsideTheBoundary",
     "PassRolesToTheLabServices",
+    "PassTheMonitoringRoleToRdsOnly",
     "DenyOtherParticipantsResources",
     "DenyTheTrainersCourseResources",
     "DenyTheCourseStacksFunctions",

@@ -587,6 +587,36 @@ denied(
     r("dynamodb:UntagResource", table("ana-Users"), **ANAS_COURSE_STACK, **untagging("managed-by")),
 )
 
+# The account's RDS monitoring role, as CourseServiceRoles makes it (#27): tagged `course` only.
+S = "service roles"
+MONITORING_ROLE = role("rds-monitoring-role")
+COURSE_ROLE = tags(course="storage-and-data")
+allowed(
+    S,
+    "passes rds-monitoring-role to RDS Enhanced Monitoring",
+    r(
+        "iam:PassRole",
+        MONITORING_ROLE,
+        **COURSE_ROLE,
+        **{"iam:PassedToService": "monitoring.rds.amazonaws.com"},
+    ),
+)
+denied(
+    S,
+    "passes rds-monitoring-role to Lambda",
+    r(
+        "iam:PassRole",
+        MONITORING_ROLE,
+        **COURSE_ROLE,
+        **{"iam:PassedToService": "lambda.amazonaws.com"},
+    ),
+)
+denied(
+    S,
+    "gives rds-monitoring-role more permissions",
+    r("iam:AttachRolePolicy", MONITORING_ROLE, **COURSE_ROLE),
+)
+
 # Path 5: backups of another's table.
 P5 = "path 5"
 BACKUP_ROLE = role("ana-LabAccessBackup")
