@@ -33,20 +33,26 @@ AWS6_SCHEMA := $(VENV)/aws6-schema
 # pytest-xdist: one worker per core; a test module stays on one worker.
 PARALLEL := -n auto --dist loadfile
 
-# pip with its progress. This machine's pip configuration names package indexes that do not
+# pip with its progress, on stderr like every line of the set-up (stdout is the data of the
+# targets that print some). This machine's pip configuration names package indexes that do not
 # exist here, and pip warns once per package that their location "is ignored": those lines (and
 # only those) are kept out of the way; every other warning and error shows.
 PIP_INSTALL = -m pip install --disable-pip-version-check
-NOT_HERE := 2> >(grep --line-buffered -v "^WARNING: Location '.*' is ignored" >&2)
+NOT_HERE := >&2 2> >(grep --line-buffered -v "^WARNING: Location '.*' is ignored" >&2)
 # The total at the end: each set-up step leaves a mark for this run of make; the set-up target
 # prints the time since make started if any step ran.
 SETUP_START := $(shell date +%s)
 SETUP_MARK := .setup-ran-$(SETUP_START)
-STEP = @touch $(SETUP_MARK); echo "==> $(1)"
+STEP = @touch $(SETUP_MARK); echo "==> $(1)" >&2
 SETUP_TOTAL = @if [ -f $(SETUP_MARK) ]; then \
-	echo "==> Set-up done in $$(( $$(date +%s) - $(SETUP_START) )) s."; fi; rm -f .setup-ran-*
+	echo "==> Set-up done in $$(( $$(date +%s) - $(SETUP_START) )) s." >&2; fi; rm -f .setup-ran-*
 
-.PHONY: setup setup-dev setup-labcheck setup-test synth test lint format snapshots clean bench rehearsal terraform-test class-up class-down class-status check class-report class-sweep
+.PHONY: setup setup-dev setup-labcheck setup-test synth test lint format snapshots clean bench rehearsal terraform-test class-up class-down class-status check class-report class-sweep course-roles
+
+# Targets whose output is data (a table, a report, `JSON=1`): make does not echo their command,
+# so `make class-report ... JSON=1 > class.json` holds the JSON alone. Set-up's own lines go to
+# stderr for the same reason (tests/test_make_output.py).
+.SILENT: class-status class-report class-sweep check course-roles
 
 $(PY):
 	$(call STEP,Creating the Python environment .venv/ (about 5 s)...)
@@ -70,7 +76,7 @@ $(DEV_STAMP): requirements-dev.txt requirements.txt requirements-labcheck.txt | 
 
 $(NODE_STAMP): package.json package-lock.json
 	$(call STEP,Installing the pinned CDK CLI into node_modules/ (npm ci; about 5 s on a first run)...)
-	@npm ci --no-audit --no-fund
+	@npm ci --no-audit --no-fund >&2
 	@touch $@
 
 $(CHECKOV_STAMP): requirements-checkov.txt
@@ -172,6 +178,12 @@ class-report: setup
 # `make class-sweep LAB=LabBackup PARTICIPANTS="ana ben" [DELETE=1]`.
 class-sweep: setup
 	$(PY) -m classroom.sweep $(WHO) $(if $(DELETE),--delete)
+
+# The AWS service roles participants pass (rds-monitoring-role, AWSBackupDefaultServiceRole):
+# makes those the account lacks with the CourseServiceRoles stack, says which it leaves alone.
+# Once per account, in the class's region (IAM is global): `make course-roles` (AWS_PROFILE=...).
+course-roles: setup
+	$(PY) -m classroom.service_roles
 
 # Check a deployed lab against its objectives: `make check LAB=LabS3Lifecycle [PARTICIPANT=ana]`.
 check: setup-labcheck

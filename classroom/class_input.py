@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterable, Sequence
 
-from course.config import ACCESS_ID, LAB_IDS, ContextError, LabSettings
+from course.config import LAB_IDS, ContextError, LabSettings
+from course.names import ACCESS_ID
 from course.roster import add_argument
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130

@@ -83,6 +83,8 @@ class LabBackupVault(Construct):
             provider_id="PurgeProvider",
             query_interval=POLL_INTERVAL,
             total_timeout=WAITER_TIMEOUT,
+            # The vault to purge, fixed at deploy: never taken from the invoking event.
+            environment={"BACKUP_VAULT_NAME": self.vault.backup_vault_name},
         )
         self.provider = handlers.provider
         self._allow_purge(handlers.is_complete, dynamodb_table_names)
@@ -91,11 +93,9 @@ class LabBackupVault(Construct):
             self,
             "Purge",
             resource_type=RESOURCE_TYPE,
-            properties={
-                "BackupVaultName": self.vault.backup_vault_name,
-                "TimeoutSeconds": str(int(PURGE_TIMEOUT.to_seconds())),
-            },
+            properties={"TimeoutSeconds": str(int(PURGE_TIMEOUT.to_seconds()))},
         )
+        self.purge.node.add_dependency(self.vault)  # deleted, and so run, before the vault
 
     def _allow_purge(self, handler: lambda_.Function, dynamodb_tables: Sequence[str]) -> None:
         """List and delete this vault's recovery points, list and stop backup jobs."""

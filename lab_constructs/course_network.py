@@ -31,7 +31,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from course.config import COURSE_NETWORK_SUBNETS_PARAMETER, COURSE_NETWORK_VPC_PARAMETER
+from course.names import COURSE_NETWORK_SUBNETS_PARAMETER, COURSE_NETWORK_VPC_PARAMETER
 from lab_constructs.nag import acknowledge
 from lab_constructs.network import AZS, ISOLATED_SUBNETS, LabVpc
 from lab_constructs.network_cleanup import ANY_DB_INSTANCE_FINDING, any_db_instance

@@ -11,6 +11,7 @@ with no AWS managed policy.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +72,7 @@ def waiting_provider(
     provider_id: str,
     query_interval: Duration,
     total_timeout: Duration,
+    environment: Mapping[str, str] | None = None,
 ) -> WaitingProvider:
     """Create the handlers of `handlers/<handler>/` and their Provider in `scope`.
 
@@ -81,6 +83,9 @@ def waiting_provider(
         query_interval: how often the waiter polls `is_complete`.
         total_timeout: when the waiter gives up (at most 1 hour, CloudFormation's limit); the
             handler's own deadline should come first, with a message that says what is left.
+        environment: the handlers' environment: the names of what they act on, fixed at
+            deploy time (a handler never takes them from the invoking event, which anyone
+            allowed to invoke the function could write).
     """
     handler_logs = _log_group(scope, logs_id)
     code = lambda_.Code.from_asset(str(HANDLERS_DIR / handler), exclude=["__pycache__", "*.pyc"])
@@ -95,6 +100,7 @@ def waiting_provider(
             role=_lambda_role(scope, f"{construct_id}Role", handler_logs),
             log_group=handler_logs,
             description=description,
+            environment=dict(environment or {}),
         )
         for construct_id, entry in (
             ("OnEvent", "index.on_event"),

@@ -12,10 +12,12 @@ from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
-from course.config import COURSE_NETWORK_ID, LabSettings, Selection, check_keys
+from course.config import LabSettings, Selection, ServiceRoleSelection, check_keys
+from course.names import COURSE_NETWORK_ID
 from stacks import LABS
 from stacks.access import AccessStack
 from stacks.course_network import CourseNetworkStack
+from stacks.course_service_roles import CourseServiceRolesStack
 from stacks.course_watch import CourseWatchStack
 
 CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
@@ -33,6 +35,7 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
     check_keys(app.node.get_all_context(), _cdk_json_keys())
     get = app.node.try_get_context
     settings = LabSettings.from_context(get)
+    service_roles = ServiceRoleSelection.from_context(get)
     # What a class can deploy: every lab, and each participant's sign-in (LabAccess).
     class_stacks = [*LABS, AccessStack]
     # What the trainer deploys without a participant: the labs (a sign-in needs a participant).
@@ -60,6 +63,8 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
         # One per account and region too: the network participants' LabRdsMysql share with
         # -c shared_network=true (stacks/course_network.py).
         CourseNetworkStack(app)
+        # The service roles participants pass, those the account lacks (`make course-roles`).
+        CourseServiceRolesStack(app, roles=service_roles.service_roles)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
 

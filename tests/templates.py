@@ -76,3 +76,35 @@ def resolve(value: Any) -> str:
     if "Fn::GetAtt" in value:
         return "<{}.{}>".format(*value["Fn::GetAtt"])
     raise AssertionError(f"cannot resolve {value}")
+
+
+def managed_policies(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The documents of the template's managed policies, by policy name."""
+    return {
+        resource["Properties"]["ManagedPolicyName"]: resource["Properties"]["PolicyDocument"]
+        for resource in of_type(template, "AWS::IAM::ManagedPolicy").values()
+    }
+
+
+def user_policies(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The managed policies attached to the template's one IAM user, by policy name."""
+    _, user = only(template, "AWS::IAM::User")
+    attached = {ref["Ref"] for ref in user["Properties"]["ManagedPolicyArns"]}
+    resources = template["Resources"]
+    return {
+        resources[logical_id]["Properties"]["ManagedPolicyName"]: resources[logical_id][
+            "Properties"
+        ]["PolicyDocument"]
+        for logical_id in attached
+    }
+
+
+def handler_environment(template: dict[str, Any], variable: str) -> dict[str, Any]:
+    """The environment of the template's one is-complete handler that sets `variable`."""
+    (environment,) = [
+        function["Properties"]["Environment"]["Variables"]
+        for function in of_type(template, "AWS::Lambda::Function").values()
+        if function["Properties"].get("Handler") == "index.is_complete"
+        and variable in function["Properties"].get("Environment", {}).get("Variables", {})
+    ]
+    return environment

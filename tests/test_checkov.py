@@ -26,11 +26,12 @@ SKIPS_FILE = Path(__file__).parent / "checkov-skips.json"
 LAB_IDS = [lab.lab_id for lab in LABS]
 WATCHER = "CourseWatch"  # built in the configurations without a participant only
 NETWORK = "CourseNetwork"  # the same: the network participants share (shared_network)
+SERVICE_ROLES = "CourseServiceRoles"  # the same: the service roles participants pass
 ACCESS = "LabAccess"  # a participant's sign-in, built with a participant only
 # Every stack of every configuration: the labs, the watcher, the participants' sign-ins.
 STACKS = (
     [(config, lab_id) for config in CONFIGURATIONS for lab_id in LAB_IDS]
-    + [("default", WATCHER), ("default", NETWORK)]
+    + [("default", WATCHER), ("default", NETWORK), ("default", SERVICE_ROLES)]
     + [(config, ACCESS) for config, context in CONFIGURATIONS.items() if "participant" in context]
 )
 

@@ -59,7 +59,18 @@ def test_a_valid_roster_is_read_in_order(text, expected):
             "profile, email",
         ),
         ("participant,participant\nana,ana\n", "class.csv line 1: column(s) named twice"),
+        # Excel's CSV in a locale whose decimal mark is a comma; a tab-delimited export.
+        (
+            "participant;profile;email\nana;;ana@example.com\n",
+            "class.csv line 1: the roster is separated by ';': save it as CSV with commas "
+            "(participant,profile,email)",
+        ),
+        (
+            "\ufeffParticipant\tEmail\nana\tana@example.com\n",
+            "class.csv line 1: the roster is separated by tabs: save it as CSV with commas",
+        ),
         ("participant\nAna\n", "class.csv line 2: participant 'Ana': use 1-20 lowercase"),
+        ("participant\nlab\n", "class.csv line 2: participant 'lab': lab-... are names the course"),
         ("participant\nana-\n", "class.csv line 2: participant 'ana-': use 1-20 lowercase"),
         (
             "participant\nana\nben\nana\n",
@@ -86,6 +97,13 @@ def test_a_valid_roster_is_read_in_order(text, expected):
 )
 def test_a_bad_roster_is_refused_with_the_line_and_the_problem(text, problem):
     assert any(line.startswith(problem) for line in problems(text)), problems(text)
+
+
+def test_a_roster_with_semicolons_gets_one_line_naming_the_separator_not_an_unknown_column():
+    assert problems("participant;profile;email\nana;;\nben;;\n") == [
+        "class.csv line 1: the roster is separated by ';': save it as CSV with commas "
+        "(participant,profile,email)"
+    ]
 
 
 def test_every_problem_of_the_roster_is_listed_at_once_one_line_each():

@@ -178,7 +178,7 @@ RDS = {
         ("LabDynamoDbUsers", {}, {"Roles per account": 1}),
         ("LabBackup", {}, {"Roles per account": 7}),
         ("LabBackup", {"expires_in_hours": "6"}, {"Roles per account": 9}),
-        ("LabAccess", {}, {}),
+        ("LabAccess", {}, {"Roles per account": 1}),
     ],
 )
 def test_what_one_participant_takes_from_each_quota(lab, context, expected):
@@ -306,22 +306,6 @@ def test_skip_preflight_deploys_without_checking(aws, tmp_path, capsys):
     assert code == class_run.EXIT_OK
     assert "quota preflight" not in capsys.readouterr().out
     assert len(fake.runs("deploy")) == 6
-
-
-def test_a_lab_without_quotas_to_check_calls_no_aws_before_its_runs(tmp_path, capsys):
-    def no_session(profile, region):
-        raise AssertionError("LabAccess makes no role, VPC or database: no quota check")
-
-    calls: list[list[str]] = []
-    code = class_run.main(
-        ["up", "--lab", "LabAccess", "--participants", "ana", "--work-dir", str(tmp_path)],
-        runner=lambda command, log: calls.append(list(command)) or 0,
-        client=classroom_cloud(),
-        session=no_session,
-    )
-    assert "quota preflight" not in capsys.readouterr().out
-    assert code == class_run.EXIT_OK
-    assert len(calls) == 2  # synth, deploy
 
 
 # --- what #23 found the preflight did not count --------------------------------------------------
@@ -473,14 +457,6 @@ def test_block_public_access_we_may_not_read_is_not_checked(aws, tmp_path, capsy
         "GetPublicAccessBlock not permitted (AccessDenied)"
     ) in capsys.readouterr().out
     assert len(fake.runs("deploy")) == 2
-
-
-def classroom_cloud():
-    class Cloud:
-        def describe_stacks(self, StackName):
-            return {"Stacks": [{"StackName": StackName, "StackStatus": "CREATE_COMPLETE"}]}
-
-    return Cloud()
 
 
 # --- one account per participant ------------------------------------------------------------

@@ -441,6 +441,7 @@ def test_the_class_runner_knows_every_lab_in_course_order():
     [
         (LAB, "ana Ben", (), "invalid context participant='Ben'"),
         (LAB, "ana 9lives", (), "invalid context participant='9lives'"),
+        (LAB, "ana lab", (), "invalid context participant='lab': lab-... are names the course"),
         (LAB, "ana ana", (), "participants named twice: ana"),
         (LAB, "", (), "no participants"),
         ("LabNope", "ana", (), "unknown lab 'LabNope'"),

@@ -210,6 +210,22 @@ def test_participants_are_required(capsys):
     assert "no participants" in capsys.readouterr().err
 
 
+def test_a_participant_named_like_the_trainers_names_is_refused_before_any_deletion(
+    account, capsys
+):
+    """Issue 25, path 7: `class-sweep LAB=LabRdsMysql PARTICIPANTS=lab DELETE=1` deleted the
+    trainer's own lab-rds-mysql (its name starts with `lab-`)."""
+    account.client("cloudformation").create_stack(
+        StackName="LabRdsMysql", TemplateBody=database_template("lab-rds-mysql")
+    )
+    db_instance(account.client("rds"), "lab-rds-mysql-replica-by-hand", None)
+
+    assert sweep_lines(account, "LabRdsMysql", ["lab"], "--delete") == 2
+
+    assert "participant='lab': lab-... are names the course" in capsys.readouterr().err
+    assert {"lab-rds-mysql", "lab-rds-mysql-replica-by-hand"} <= instances(account)
+
+
 def test_an_unknown_lab_is_refused(capsys):
     assert sweep.main(["--lab", "LabNope", "--participants", "ana"]) == 2
     assert "unknown lab 'LabNope'" in capsys.readouterr().err
