@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 
 from classroom import cdk_commands, class_input, deploys
 from classroom import run as class_run
-from tests.make_dry_run import last_command
+from tests.make_runner import last_command
 from tests.synth import ROOT
 
 # Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).

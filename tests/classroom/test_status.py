@@ -11,7 +11,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from classroom import class_input, stack_states, status
-from tests.make_dry_run import last_command
+from tests.make_runner import last_command
 
 # Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
 pytestmark = pytest.mark.handles_time
