@@ -13,7 +13,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := synth
 
 # The AWS SDK inside the CDK CLI warns on every run under Node 20 (bin/cdk.js says why it is
-# silenced); make runs node_modules/.bin/cdk itself, also through course/classroom.py.
+# silenced); make runs node_modules/.bin/cdk itself, also through classroom/runner.py.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
 PYTHON ?= python3
@@ -117,10 +117,13 @@ lint: setup-dev
 	$(PY) -m ruff format --check .
 
 # The suite on every core; the modules that handle time again with the clock a year ahead (the
-# clock-shift guard, tests/conftest.py); the deploy rehearsal; the Terraform solutions applied.
+# clock-shift guard, tests/conftest.py: only the files that carry the mark are collected, so the
+# second session imports no other test module); the deploy rehearsal; the Terraform solutions
+# applied.
+HANDLES_TIME := $(shell grep -rl --include='test_*.py' 'pytest.mark.handles_time' tests | sort)
 test: setup-test lint
 	$(PY) -m pytest $(PARALLEL)
-	$(PY) -m pytest $(PARALLEL) --shift-clock-days 365 -m handles_time
+	$(PY) -m pytest $(PARALLEL) --shift-clock-days 365 -m handles_time $(HANDLES_TIME)
 	$(PY) -m pytest -m rehearsal
 	$(PY) -m pytest -m terraform
 
@@ -148,34 +151,33 @@ snapshots: setup-dev
 # A lab for a whole class: `make class-up LAB=LabS3Lifecycle PARTICIPANTS="ana ben"`, or
 # CLASS=class.csv (a roster, course/roster.py) instead of PARTICIPANTS, for every class command
 # (optional CONCURRENCY=4, EXPIRES_IN_HOURS=N, BOOTSTRAP=1, PREFLIGHT=0, SHARED_NETWORK=1),
-# `make class-down ...`, `make class-status ...`.
-WHO := $(if $(CLASS),--class "$(CLASS)") --participants "$(PARTICIPANTS)"
-CLASSROOM := $(PY) -m course.classroom --lab "$(LAB)" $(WHO)
+# `make class-down ...`, `make class-status ...`. The trainer's tools live in classroom/.
+WHO := --lab "$(LAB)" $(if $(CLASS),--class "$(CLASS)") --participants "$(PARTICIPANTS)"
 CLASS_RUN := $(if $(CONCURRENCY),--concurrency $(CONCURRENCY)) $(if $(SHARED_NETWORK),--shared-network)
 UP_OPTIONS := $(if $(EXPIRES_IN_HOURS),--expires-in-hours $(EXPIRES_IN_HOURS)) \
   $(if $(BOOTSTRAP),--bootstrap) $(if $(filter 0,$(PREFLIGHT)),--skip-preflight)
 
 class-up: setup
-	$(CLASSROOM) up $(CLASS_RUN) $(UP_OPTIONS)
+	$(PY) -m classroom.run $(WHO) up $(CLASS_RUN) $(UP_OPTIONS)
 
 class-down: setup
-	$(CLASSROOM) down $(CLASS_RUN)
+	$(PY) -m classroom.run $(WHO) down $(CLASS_RUN)
 
 class-status: setup
-	$(CLASSROOM) status
+	$(PY) -m classroom.status $(WHO)
 
 # Who has finished which objective, what runs, what it costs: `make class-report LAB=... \
 # PARTICIPANTS="ana ben"` (optional HTML=file, JSON=1, WATCH=seconds, OWN="table={participant}-Users",
 # LEFTOVERS=1 for class-sweep's list in the report).
 class-report: setup
-	$(PY) -m course.report --lab "$(LAB)" $(WHO) \
+	$(PY) -m classroom.report $(WHO) \
 	  $(if $(HTML),--html "$(HTML)") $(if $(JSON),--json) $(if $(WATCH),--watch $(WATCH)) $(if $(LEFTOVERS),--leftovers) \
 	  $(foreach own,$(OWN),--own "$(own)")
 
 # What participants left that no stack owns (read-only; DELETE=1 deletes it):
 # `make class-sweep LAB=LabBackup PARTICIPANTS="ana ben" [DELETE=1]`.
 class-sweep: setup
-	$(PY) -m course.sweep --lab "$(LAB)" $(WHO) $(if $(DELETE),--delete)
+	$(PY) -m classroom.sweep $(WHO) $(if $(DELETE),--delete)
 
 # The AWS service roles participants pass (rds-monitoring-role, AWSBackupDefaultServiceRole):
 # makes those the account lacks with the CourseServiceRoles stack, says which it leaves alone.

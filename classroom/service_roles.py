@@ -47,7 +47,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from course.config import COURSE_SERVICE_ROLES_ID, COURSE_TAG, SERVICE_ROLES, ServiceRole
+from course.names import COURSE_SERVICE_ROLES_ID, COURSE_TAG, SERVICE_ROLES, ServiceRole
 from course.region import resolve_region
 
 ROOT = Path(__file__).resolve().parent.parent

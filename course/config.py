@@ -15,6 +15,14 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from course import sheets
+from course.names import (
+    ACCESS_ID,
+    COURSE_NETWORK_ID,
+    COURSE_SERVICE_ROLES_ID,
+    SERVICE_ROLES,
+    USERS_TABLE,
+    ServiceRole,
+)
 
 # Also a valid prefix of RDS instance names: no hyphen at the end or twice in a row.
 PARTICIPANT_PATTERN = re.compile(r"[a-z][a-z0-9]{0,19}")
@@ -43,62 +51,9 @@ SHOWN_VALUE_CHARS = 40
 CDK_PLAIN_KEYS = ("acknowledged-issue-numbers", "cli-telemetry")
 
 # The labs in course order, by id, from the registry (course/sheets.py, no CDK): the class
-# commands (course/classroom.py) must not import aws-cdk-lib, whose jsii process would die on
+# commands (classroom/run.py) must not import aws-cdk-lib, whose jsii process would die on
 # the trainer's Ctrl-C.
 LAB_IDS = sheets.LAB_IDS
-# A participant's sign-in (stacks/access.py), which class commands deploy like a lab.
-ACCESS_ID = "LabAccess"
-
-# Names two labs agree on: LabDynamoDbUsers creates the table, LabBackup backs it up. Neither
-# stack references the other, so each deploys and destroys on its own.
-USERS_TABLE = sheets.DYNAMODB_USERS.table
-# Where the course network (stacks/course_network.py) publishes its VPC for participants'
-# LabRdsMysql with -c shared_network=true; the class runner checks it before a class-up.
-COURSE_NETWORK_ID = "CourseNetwork"
-COURSE_NETWORK_VPC_PARAMETER = "/course-labs/network/vpc-id"
-COURSE_NETWORK_SUBNETS_PARAMETER = "/course-labs/network/isolated-subnet-ids"
-# The tag every course resource carries (stacks/lab_stack.py); the trainer's service-role
-# command (classroom/service_roles.py) reads it to tell the course's roles from others.
-COURSE_TAG = "storage-and-data"
-
-
-@dataclass(frozen=True)
-class ServiceRole:
-    """An AWS service role that the guides choose in the console and that participants may pass
-    to its service but not create (labs/access): one per account, IAM being global."""
-
-    name: str
-    path: str
-    service: str  # the service principal that may assume it
-    managed_policies: tuple[str, ...]  # AWS managed policies, by name under `policy/`
-
-    @property
-    def path_and_name(self) -> str:
-        """As ARNs write it: `service-role/AWSBackupDefaultServiceRole`."""
-        return f"{self.path}{self.name}".lstrip("/")
-
-
-# The roles the AWS consoles create as their defaults, with the same trust and policies: RDS
-# Enhanced Monitoring's and AWS Backup's (backups and restores). The CourseServiceRoles stack
-# (stacks/course_service_roles.py) makes those an account lacks.
-SERVICE_ROLES = (
-    ServiceRole(
-        "rds-monitoring-role",
-        "/",
-        "monitoring.rds.amazonaws.com",
-        ("service-role/AmazonRDSEnhancedMonitoringRole",),
-    ),
-    ServiceRole(
-        "AWSBackupDefaultServiceRole",
-        "/service-role/",
-        "backup.amazonaws.com",
-        (
-            "service-role/AWSBackupServiceRolePolicyForBackup",
-            "service-role/AWSBackupServiceRolePolicyForRestores",
-        ),
-    ),
-)
-COURSE_SERVICE_ROLES_ID = "CourseServiceRoles"
 
 
 class ContextError(ValueError):

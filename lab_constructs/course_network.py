@@ -10,7 +10,7 @@ time (CloudFormation parameters of type `AWS::SSM::Parameter::Value<String>`, CD
 - not CloudFormation exports (`Fn::ImportValue`): an export in use cannot be deleted, so the
   network's stack could not even be updated while any participant's stack exists;
 - not `Vpc.from_lookup`: it needs credentials at synth and an account-bound stack, and the
-  class is one environment-agnostic synth for every account (course/classroom.py).
+  class is one environment-agnostic synth for every account (classroom/run.py).
 A participant's stack deployed before the network fails at once, before it creates anything
 (CloudFormation cannot resolve the parameter): deploy `CourseNetwork` first.
 
@@ -31,7 +31,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from course.config import COURSE_NETWORK_SUBNETS_PARAMETER, COURSE_NETWORK_VPC_PARAMETER
+from course.names import COURSE_NETWORK_SUBNETS_PARAMETER, COURSE_NETWORK_VPC_PARAMETER
 from lab_constructs.nag import acknowledge
 from lab_constructs.network import AZS, ISOLATED_SUBNETS, LabVpc
 from lab_constructs.network_cleanup import ANY_DB_INSTANCE_FINDING, any_db_instance

@@ -3,7 +3,8 @@
 from aws_cdk import Aws
 from constructs import Construct
 
-from course.config import ACCESS_ID, ContextError, LabSettings
+from course.config import ContextError, LabSettings
+from course.names import ACCESS_ID
 from lab_constructs.participant_access import ParticipantSignIn
 from stacks.lab_stack import LabStack
 
@@ -12,7 +13,7 @@ class AccessStack(LabStack):
     """The IAM user `<participant>`, tagged `participant=<participant>` like every lab resource.
 
     Not one of `stacks.LABS`: it is not a lab a student builds, and it exists only for a
-    participant (`course.builder` adds it to the app when `-c participant=...` is given).
+    participant (`stacks.app` adds it to the app when `-c participant=...` is given).
     Its managed policies are named like the stack (`<participant>-LabAccess`, `...Guards`,
     `...Boundary`): the permissions name `<participant>-LabAccessBoundary` as the permissions
     boundary of every role the participant creates.

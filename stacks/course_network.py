@@ -20,7 +20,7 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
-from course.config import COURSE_NETWORK_ID
+from course.names import COURSE_NETWORK_ID
 from lab_constructs.course_network import CourseNetwork
 from lab_constructs.tagging import apply_tags
 from stacks.lab_stack import COURSE_TAG, MANAGED_BY_TAG

@@ -31,7 +31,7 @@ from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from course.config import COURSE_SERVICE_ROLES_ID, COURSE_TAG, ServiceRole
+from course.names import COURSE_SERVICE_ROLES_ID, COURSE_TAG, ServiceRole
 from lab_constructs.nag import acknowledge, managed_policy_finding
 from lab_constructs.tagging import apply_tags
 

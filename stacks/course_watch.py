@@ -8,7 +8,7 @@ before a class, and keeps it; it must outlive the stacks it watches. It is built
   destroy`, a `make class-down`): CloudFormation sends a "CloudFormation Stack Status Change"
   event to the default event bus, and a rule of that stack publishes the stack and
   CloudFormation's reason to the topic. The stacks are every one the course's app creates, from
-  the registry (course/builder.py): the labs and `CourseNetwork` as the trainer deploys them
+  the registry (stacks/app.py): the labs and `CourseNetwork` as the trainer deploys them
   (`<StackId>`), the labs and `LabAccess` for a participant (`<participant>-<StackId>`).
   CourseWatch itself is left out: its rules go with it.
 - **Simple rules.** EventBridge refuses a rule whose pattern is too complex ("Rule is too

@@ -8,7 +8,8 @@ from typing import ClassVar
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
-from course.config import COURSE_TAG, LabSettings
+from course.config import LabSettings
+from course.names import COURSE_TAG
 from course.sheets import LABS_DIR, Lab
 from lab_constructs.expiry import StackExpiry
 from lab_constructs.tagging import apply_tags

@@ -23,3 +23,11 @@ def run_make(*args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         check=False,
     )
+
+
+def last_command(target: str, *variables: str) -> str:
+    """The last command `make TARGET VAR=...` would run (`make -n`), continuation lines joined
+    and whitespace collapsed (e.g. `.venv/bin/python -m classroom.status --lab "LabX" ...`)."""
+    result = run_make("-n", target, *variables)
+    assert result.returncode == 0, result.stderr
+    return " ".join(result.stdout.replace("\\\n", " ").strip().splitlines()[-1].split())

@@ -399,7 +399,7 @@ def test_the_cdk_cli_stops_on_a_misspelled_option(tmp_path):
 
 
 def read_everything(context: dict) -> None:
-    """What course/builder.py reads from the context."""
+    """What stacks/app.py reads from the context."""
     LabSettings.from_context(context.get)
     Selection.from_context(context.get, LAB_IDS)
 

@@ -214,7 +214,7 @@ def test_the_answer_is_put_to_the_response_url_as_signed(monkeypatch):
 
 def test_class_status_reads_the_time_the_clock_answers():
     # The ExpiresAt output is the clock's answer; class-status parses it to flag expired labs.
-    from course.classroom import _parse_time
+    from classroom.stack_states import _parse_time
 
     answers = Answers()
     ran_at = datetime(2026, 11, 20, 9, 30, 15, tzinfo=UTC)

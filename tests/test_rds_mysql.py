@@ -8,9 +8,9 @@ tests/lab_constructs/; here, what the lab asks for and how the stack configures 
 
 import pytest
 
-from course.builder import build_app
 from course.config import ContextError
 from lab_constructs.database import DATABASE_INSIGHTS_CLASSES, supports_database_insights
+from stacks.app import build_app
 from tests.synth import EVERY_OPTION, PARTICIPANT
 from tests.templates import handler_environment, of_type
 

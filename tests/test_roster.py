@@ -6,7 +6,9 @@ import subprocess
 
 import pytest
 
-from course import classroom, report, roster, sweep
+from classroom import report, status, sweep
+from classroom import run as class_run
+from course import roster
 from course.region import known_profiles
 from tests.synth import ROOT
 
@@ -167,7 +169,7 @@ def test_the_example_roster_is_valid():
     [
         ("class-up", '--class "class.csv" --participants "" up'),
         ("class-down", '--class "class.csv" --participants "" down'),
-        ("class-status", '--class "class.csv" --participants "" status'),
+        ("class-status", '--class "class.csv" --participants ""'),
         ("class-report", '--class "class.csv" --participants ""'),
         ("class-sweep", '--class "class.csv" --participants ""'),
     ],
@@ -180,7 +182,7 @@ def test_every_class_command_takes_class(target, expected):
         text=True,
         check=True,
     )
-    command = [line for line in result.stdout.splitlines() if "-m course." in line][-1]
+    command = [line for line in result.stdout.splitlines() if "-m classroom." in line][-1]
     assert expected in " ".join(command.split())
 
 
@@ -193,7 +195,7 @@ def test_class_up_passes_bootstrap_and_skips_the_preflight_only_when_asked():
             text=True,
             check=True,
         )
-        return [line for line in result.stdout.splitlines() if "-m course." in line][-1]
+        return [line for line in result.stdout.splitlines() if "-m classroom." in line][-1]
 
     assert "--bootstrap" in command("PARTICIPANTS=ana", "BOOTSTRAP=1")
     assert "--skip-preflight" in command("PARTICIPANTS=ana", "PREFLIGHT=0")
@@ -205,8 +207,8 @@ def test_class_up_passes_bootstrap_and_skips_the_preflight_only_when_asked():
 @pytest.mark.parametrize(
     "command",
     [
-        lambda argv: classroom.main(["up", "--lab", "LabS3Lifecycle", *argv], runner=refuse),
-        lambda argv: classroom.main(["status", *argv], runner=refuse),
+        lambda argv: class_run.main(["up", "--lab", "LabS3Lifecycle", *argv], runner=refuse),
+        lambda argv: status.main([*argv], session=refuse),
         lambda argv: report.main(["--lab", "LabDynamoDbUsers", *argv], session=refuse),
         lambda argv: sweep.main(["--lab", "LabBackup", *argv], account=refuse),
     ],

@@ -300,7 +300,10 @@ def test_users_table_is_the_sheets():
 
 
 def test_backup_plan_is_the_sheets():
-    assert BackupSheet(retention_days=7, daily_at_hour_utc=5) == sheets.BACKUP
+    assert (
+        BackupSheet(retention_days=7, daily_at_hour_utc=5, vault_name="LabBackupVault")
+        == sheets.BACKUP
+    )
     rule = hcl("backup").resource("aws_backup_plan.lab").block("rule")
     assert rule.value("schedule") == "cron(0 5 * * ? *)"
     assert rule.block("lifecycle").arguments == {"delete_after": "7"}

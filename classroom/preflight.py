@@ -51,7 +51,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from course.config import COURSE_NETWORK_ID, COURSE_NETWORK_VPC_PARAMETER, LabSettings
+from course.config import LabSettings
+from course.names import COURSE_NETWORK_ID, COURSE_NETWORK_VPC_PARAMETER
 
 
 def _count(client: Any, operation: str, key: str) -> int:

@@ -12,13 +12,8 @@ from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
-from course.config import (
-    COURSE_NETWORK_ID,
-    LabSettings,
-    Selection,
-    ServiceRoleSelection,
-    check_keys,
-)
+from course.config import LabSettings, Selection, ServiceRoleSelection, check_keys
+from course.names import COURSE_NETWORK_ID
 from stacks import LABS
 from stacks.access import AccessStack
 from stacks.course_network import CourseNetworkStack
@@ -32,7 +27,7 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
     """Return an app holding every lab; raises `ContextError` on a bad `-c` key or value.
 
     `-c lab=<LabId>` builds that lab only; with `-c participants=ana,ben` it builds that lab
-    once per participant (a class in one cloud assembly, see course/classroom.py), each under
+    once per participant (a class in one cloud assembly, see classroom/run.py), each under
     a construct named after the participant: `ana/LabS3Lifecycle`, stack `ana-LabS3Lifecycle`.
     `context` and `outdir` are for tests; the CDK CLI passes both through the environment.
     """
