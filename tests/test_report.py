@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import shutil
 import struct
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -24,6 +22,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from course import report
 from labcheck.cli import LABS
 from labcheck.core import Kind
+from tests.browser import ARTIFACTS, browse, chromium
 from tests.labcheck_builds.dynamodb_users import INDEX, JANE, JOHN_DOE
 from tests.labcheck_fixtures import REGION, create_stack, fake_account
 from tests.synth import ROOT
@@ -543,30 +542,7 @@ def test_make_target_calls_the_report():
 
 # --- the page in a real browser ---------------------------------------------------------------
 
-ARTIFACTS = ROOT / "test-artifacts"  # gitignored: the screenshot a person can look at
-# Offline and quiet: no first-run, sync, updates or background requests; a throw-away profile.
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-]
 WINDOW = (1300, 900)
-
-
-def chromium() -> str:
-    """Debian's chromium; in CI (CI=true) it must be there, elsewhere the test is skipped."""
-    found = shutil.which("chromium")
-    if found:
-        return found
-    if os.environ.get("CI") == "true":
-        pytest.fail("chromium is not installed: .ci/run installs it (apt-get install chromium)")
-    pytest.skip("chromium is not installed (apt-get install chromium); CI runs this test")
 
 
 class Seen(HTMLParser):
@@ -608,16 +584,6 @@ class Seen(HTMLParser):
 
     def visible(self) -> str:
         return " ".join(" ".join(self.text).split())
-
-
-def browse(browser: str, profile, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
 
 
 def png_size(path) -> tuple[int, int]:
