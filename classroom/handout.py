@@ -42,7 +42,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from course.config import ACCESS_ID, participant_problem
 from course.region import resolve_region
-from course.roster import InvalidRoster, add_argument, load
+from course.roster import InvalidRoster, Roster, add_argument, load
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DEFAULT_OUT = "sign-ins"
@@ -188,10 +188,10 @@ def default_sessions(profile: str | None) -> boto3.Session:
     return boto3.Session(profile_name=profile, region_name=resolve_region(profile).name)
 
 
-def gather(roster_accounts: dict[str | None, list[str]], sessions: Sessions) -> list[SignIn]:
-    """Every participant's sign-in, account by account."""
+def gather(roster: Roster, sessions: Sessions) -> list[SignIn]:
+    """Every participant's sign-in, read account by account, in the roster's order."""
     found: dict[str, SignIn] = {}
-    for profile, names in roster_accounts.items():
+    for profile, names in roster.accounts.items():
         try:
             session = sessions(profile)
         except BotoCoreError as error:  # e.g. a profile whose SSO sign-in expired
@@ -200,7 +200,7 @@ def gather(roster_accounts: dict[str | None, list[str]], sessions: Sessions) -> 
             continue
         for name in names:
             found[name] = read_sign_in(session, name)
-    return list(found.values())
+    return [found[name] for name in roster.names]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -232,7 +232,7 @@ def main(argv: Sequence[str] | None = None, *, sessions: Sessions = default_sess
     except InvalidRoster as error:
         print(f"error: nothing was written:\n{error}", file=sys.stderr)
         return EXIT_INVALID
-    sign_ins = gather(roster.accounts, sessions)
+    sign_ins = gather(roster, sessions)
     width = max(len(s.participant) for s in sign_ins)
     for s in sign_ins:
         said = s.problem or f"sign-in ready (user {s.user}, account {s.account}, {s.region})"

@@ -151,14 +151,14 @@ def test_an_invalid_class_writes_nothing(account, tmp_path, capsys):
     assert not out.exists()
 
 
-def test_a_roster_asks_each_profile_for_its_own_participants(
+def test_a_roster_asks_each_profile_for_its_own_participants_and_keeps_its_order(
     account, tmp_path, capsys, monkeypatch
 ):
     config = tmp_path / "aws-config"
     config.write_text("[profile sandbox-ben]\nregion = eu-west-1\n")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
     roster = tmp_path / "class.csv"
-    roster.write_text("participant,profile\nana,\nfay,sandbox-ben\n")
+    roster.write_text("participant,profile\nana,\nfay,sandbox-ben\nben,\n")
     asked = []
 
     def sessions(profile):
@@ -166,8 +166,9 @@ def test_a_roster_asks_each_profile_for_its_own_participants(
         return account
 
     code = handout.main(["--class", str(roster), "--out", str(tmp_path / "o")], sessions=sessions)
-    assert code == 0
+    assert code == 1, "ben has no sign-in"
     assert asked == [None, "sandbox-ben"]
+    assert [row["participant"] for row in rows(tmp_path / "o")] == ["ana", "fay", "ben"]
 
 
 def test_make_target_calls_the_handout():
