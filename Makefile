@@ -47,12 +47,12 @@ STEP = @touch $(SETUP_MARK); echo "==> $(1)" >&2
 SETUP_TOTAL = @if [ -f $(SETUP_MARK) ]; then \
 	echo "==> Set-up done in $$(( $$(date +%s) - $(SETUP_START) )) s." >&2; fi; rm -f .setup-ran-*
 
-.PHONY: setup setup-dev setup-labcheck setup-test synth test lint format snapshots clean bench rehearsal terraform-test class-up class-down class-status check class-report class-sweep course-roles
+.PHONY: setup setup-dev setup-labcheck setup-test synth test lint format snapshots clean bench rehearsal terraform-test class-up class-down class-status check class-report class-sweep course-roles class-handout
 
 # Targets whose output is data (a table, a report, `JSON=1`): make does not echo their command,
 # so `make class-report ... JSON=1 > class.json` holds the JSON alone. Set-up's own lines go to
 # stderr for the same reason (tests/test_make_output.py).
-.SILENT: class-status class-report class-sweep check course-roles
+.SILENT: class-status class-report class-sweep check course-roles class-handout
 
 $(PY):
 	$(call STEP,Creating the Python environment .venv/ (about 5 s)...)
@@ -184,6 +184,12 @@ class-sweep: setup
 # Once per account, in the class's region (IAM is global): `make course-roles` (AWS_PROFILE=...).
 course-roles: setup
 	$(PY) -m classroom.service_roles
+
+# Every participant's sign-in (URL, user name, first password) as a CSV and a page of cards to
+# cut, owner-only: `make class-handout PARTICIPANTS="ana ben"` or CLASS=class.csv (OUT=folder,
+# default sign-ins/). The files hold passwords: delete them after the class.
+class-handout: setup
+	$(PY) -m classroom.handout $(WHO) $(if $(OUT),--out "$(OUT)")
 
 # Check a deployed lab against its objectives: `make check LAB=LabS3Lifecycle [PARTICIPANT=ana]`.
 check: setup-labcheck
