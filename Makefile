@@ -152,7 +152,8 @@ snapshots: setup-dev
 # CLASS=class.csv (a roster, course/roster.py) instead of PARTICIPANTS, for every class command
 # (optional CONCURRENCY=4, EXPIRES_IN_HOURS=N, BOOTSTRAP=1, PREFLIGHT=0, SHARED_NETWORK=1),
 # `make class-down ...`, `make class-status ...`. The trainer's tools live in classroom/.
-WHO := --lab "$(LAB)" $(if $(CLASS),--class "$(CLASS)") --participants "$(PARTICIPANTS)"
+PEOPLE := $(if $(CLASS),--class "$(CLASS)") --participants "$(PARTICIPANTS)"
+WHO := --lab "$(LAB)" $(PEOPLE)
 CLASS_RUN := $(if $(CONCURRENCY),--concurrency $(CONCURRENCY)) $(if $(SHARED_NETWORK),--shared-network)
 UP_OPTIONS := $(if $(EXPIRES_IN_HOURS),--expires-in-hours $(EXPIRES_IN_HOURS)) \
   $(if $(BOOTSTRAP),--bootstrap) $(if $(filter 0,$(PREFLIGHT)),--skip-preflight)
@@ -189,7 +190,7 @@ course-roles: setup
 # cut, owner-only: `make class-handout PARTICIPANTS="ana ben"` or CLASS=class.csv (OUT=folder,
 # default sign-ins/). The files hold passwords: delete them after the class.
 class-handout: setup
-	$(PY) -m classroom.handout $(WHO) $(if $(OUT),--out "$(OUT)")
+	$(PY) -m classroom.handout $(PEOPLE) $(if $(OUT),--out "$(OUT)")
 
 # Check a deployed lab against its objectives: `make check LAB=LabS3Lifecycle [PARTICIPANT=ana]`.
 check: setup-labcheck
