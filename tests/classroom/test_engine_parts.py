@@ -234,7 +234,7 @@ def test_a_failures_reason_is_the_stacks_or_its_latest_failed_events():
 
 # --- the CLI processes -------------------------------------------------------------------------
 
-SLEEPER = [sys.executable, "-c", "import subprocess; subprocess.run(['sleep', '60'])"]
+SLEEPER = [sys.executable, "-c", "import subprocess; subprocess.run(['sleep', '300'])"]
 
 
 def _alive(pid: int) -> bool:
@@ -280,8 +280,8 @@ def test_stop_ends_the_cli_and_what_it_started(tmp_path):
     _wait_for(lambda: _children(cli.process.pid))
     (grandchild,) = _children(cli.process.pid)
     cli.stop()
-    assert cli.wait(20) is not None
-    _wait_for(lambda: not _alive(grandchild))
+    _wait_for(lambda: not _alive(grandchild), seconds=10)
+    assert cli.wait(10) is not None
 
 
 def test_at_exit_every_cli_still_running_is_stopped(tmp_path):
