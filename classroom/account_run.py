@@ -108,6 +108,7 @@ class AccountRun:
         self.round: list[Track] = []
         self.round_marks = 0
         self.last_exit: int | None = None
+        self.handing_over = False
 
     # --- the CLI's lines ------------------------------------------------------------------
 
@@ -131,6 +132,7 @@ class AccountRun:
             forget()
             self._stop_cli()
             self._end_cli()
+            self.engine.slots.leave(self)  # also out of the queue, if it waited
             for track in self.tracks:
                 track.close()
         return [t.result for t in self.tracks if t.result is not None]
@@ -174,15 +176,23 @@ class AccountRun:
                     self._end_unsubmitted(pending)
                 else:
                     self._start_round(pending)
-            elif self.cli is not None and not pending and self.engine.slots.wanted(self):
+            elif self._may_hand_over(pending):
                 self.engine.say(
                     f"{self.label}: every stack submitted; its CDK CLI stops to let another "
                     "account's start (CloudFormation goes on, this run watches)"
                 )
+                self.handing_over = True
                 self._stop_cli()
             if self.engine.stops.second.wait(self.engine.poll_seconds):
                 break
         self._read_once()
+
+    def _may_hand_over(self, pending: list[Track]) -> bool:
+        """Whether the CLI holds a slot another account waits for, with nothing left to do
+        but wait for CloudFormation."""
+        if self.cli is None or self.handing_over or pending:
+            return False
+        return self.engine.slots.wanted(self)
 
     def _marks(self) -> int:
         """How far the current run got: its stacks submitted or given a verdict."""
@@ -237,6 +247,7 @@ class AccountRun:
         self.last_exit = self.cli.wait()
         with self._lock:
             self.cli = None
+        self.handing_over = False
         self.engine.slots.leave(self)
 
     # --- ending participants ------------------------------------------------------------------

@@ -117,7 +117,12 @@ class FakeClass:
 
     def submitted(self, stack: str, busy: str = "CREATE_IN_PROGRESS") -> Callable[[], bool]:
         """Whether the fake CLI has given `stack` to CloudFormation (`busy`: to delete)."""
-        return lambda: self.timeline.entries(REGION).get(stack, {}).get("busy") == busy
+
+        def given() -> bool:
+            entry = self.timeline.entries(REGION).get(stack, {})
+            return entry.get("busy") == busy and entry.get("submitted", False)
+
+        return given
 
     def status(self, stack: str, region: str = REGION) -> str | None:
         for summary in self.client(region).describe_stacks()["Stacks"]:

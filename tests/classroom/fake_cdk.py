@@ -44,8 +44,14 @@ def record(**event) -> None:
         out.write(json.dumps(event) + "\n")
 
 
+_printing = threading.Lock()
+
+
 def say(text: str) -> None:
-    print(text, flush=True)
+    """One whole line at a time, as the real CLI (one Node thread) writes them."""
+    with _printing:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
 
 
 class Cli:
@@ -177,18 +183,25 @@ class Cli:
             say(f"{stack}: creating stack...")
             while True:
                 time.sleep(1)
+        final = {"rollback": "ROLLBACK_COMPLETE", "update-rollback": "UPDATE_ROLLBACK_COMPLETE"}
         if existing is None:
             say(f"{stack}: creating stack...")
-            stack_id = self.cloudformation.create_stack(StackName=stack, TemplateBody=TEMPLATE)[
-                "StackId"
-            ]
-            busy = "CREATE_IN_PROGRESS"
+
+            def create() -> str:
+                return self.cloudformation.create_stack(StackName=stack, TemplateBody=TEMPLATE)[
+                    "StackId"
+                ]
+
+            stack_id = self._progress(stack, create, "CREATE_IN_PROGRESS", final.get(kind), kind)
         else:
             say(f"{stack}: updating stack...")
-            self.cloudformation.update_stack(StackName=stack, TemplateBody=UPDATED)
-            stack_id, busy = existing["StackId"], "UPDATE_IN_PROGRESS"
-        final = {"rollback": "ROLLBACK_COMPLETE", "update-rollback": "UPDATE_ROLLBACK_COMPLETE"}
-        self._progress(stack, stack_id, busy, final.get(kind), kind)
+            stack_id = existing["StackId"]
+
+            def update() -> str:
+                self.cloudformation.update_stack(StackName=stack, TemplateBody=UPDATED)
+                return stack_id
+
+            self._progress(stack, update, "UPDATE_IN_PROGRESS", final.get(kind), kind, stack_id)
         if kind in final and not self.plan.get("claims_success"):
             self._fail(f"❌  {stack} failed: DeploymentError: The stack named {stack} failed")
         else:
@@ -203,9 +216,14 @@ class Cli:
         existing = self._stack(stack)
         if existing is not None:
             final = "DELETE_FAILED" if kind == "delete-failed" else None
-            if final is None:
-                self.cloudformation.delete_stack(StackName=stack)
-            self._progress(stack, existing["StackId"], "DELETE_IN_PROGRESS", final, kind)
+            stack_id = existing["StackId"]
+
+            def delete() -> str:
+                if final is None:
+                    self.cloudformation.delete_stack(StackName=stack)
+                return stack_id
+
+            self._progress(stack, delete, "DELETE_IN_PROGRESS", final, kind, stack_id)
             if final:
                 self._fail(f" ❌  {display}: destroy failed Error: The stack named {stack} is in "
                            "a failed state: DELETE_FAILED")  # fmt: skip
@@ -215,14 +233,19 @@ class Cli:
     def _busy(self, kind: str) -> float:
         return float(self.plan.get("slow" if kind == "slow" else "busy", 0.3))
 
-    def _progress(self, stack, stack_id, busy, final, kind) -> None:
-        """CloudFormation works on the stack for a while (the timeline), the CLI waits."""
-        seconds = self._busy(kind)
-        self.timeline.add(self.region, stack, stack_id, busy, time.monotonic() + seconds, final)
+    def _progress(self, stack, submit, busy, final, kind, stack_id=None) -> str:
+        """CloudFormation works on the stack for a while (the timeline), the CLI waits. The
+        timeline holds the stack before moto does (which completes it at once), so nobody sees
+        it complete too early; a new stack's id follows."""
+        until = time.monotonic() + self._busy(kind)
+        self.timeline.add(self.region, stack, stack_id, busy, until, final)
+        submitted = submit()
+        self.timeline.add(self.region, stack, submitted, busy, until, final, submitted=True)
         say(f"{stack} |   0 | 2:51:08 PM | {busy:<23} | AWS::CloudFormation::Stack | {stack}")
-        time.sleep(seconds)
+        time.sleep(max(until - time.monotonic(), 0))
         done = final or busy.replace("_IN_PROGRESS", "_COMPLETE")
         say(f"{stack} |   1 | 2:51:44 PM | {done:<23} | AWS::CloudFormation::Stack | {stack}")
+        return submitted
 
     def _stack(self, stack: str) -> dict | None:
         for summary in self.cloudformation.describe_stacks()["Stacks"]:

@@ -66,14 +66,16 @@ class Timeline:
             yield entries
             self.path.write_text(json.dumps(entries))
 
-    def add(self, region, stack, stack_id, busy, until, final=None) -> None:
-        """`stack` shows `busy` until `until`, then `final` (None: what moto holds)."""
+    def add(self, region, stack, stack_id, busy, until, final=None, submitted=False) -> None:
+        """`stack` shows `busy` until `until`, then `final` (None: what moto holds);
+        `submitted`: moto has it (before: about to)."""
         with self._locked() as entries:
             entries[f"{region}/{stack}"] = {
                 "stack_id": stack_id,
                 "busy": busy,
                 "until": until,
                 "final": final,
+                "submitted": submitted,
             }
 
     def entries(self, region: str) -> dict[str, dict[str, Any]]:
@@ -105,11 +107,12 @@ def watched_client(endpoint: str, region: str, timeline: Timeline, throttle: int
         listed = {stack["StackName"] for stack in parsed["Stacks"]}
         for stack in parsed["Stacks"]:
             entry = entries.get(stack["StackName"])
-            if entry and entry["stack_id"] == stack["StackId"]:
+            if entry and entry["stack_id"] in (None, stack["StackId"]):  # None: being created
                 _move(stack, entry)
         if "NextToken" not in parsed:  # a stack moto deleted at once: deleting for a while
             for name, entry in entries.items():
-                if name not in listed and time.monotonic() < entry["until"]:
+                deleting = entry["busy"] == "DELETE_IN_PROGRESS"
+                if deleting and name not in listed and time.monotonic() < entry["until"]:
                     stack = {"StackName": name, "StackId": entry["stack_id"]}
                     parsed["Stacks"].append(stack | {"StackStatus": entry["busy"]})
                     stack["CreationTime"] = datetime.now(UTC)
