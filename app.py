@@ -6,8 +6,8 @@ from course.node import silence_jsii_banner
 
 silence_jsii_banner()  # before aws_cdk is imported: jsii's Node process reads it at start
 
-from course.builder import build_app  # noqa: E402
 from course.config import ContextError  # noqa: E402
+from stacks.app import build_app  # noqa: E402
 
 try:
     app = build_app()

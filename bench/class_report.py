@@ -4,8 +4,8 @@ A local moto server (free port) holds a class of 30 in LabDynamoDbUsers: 21 done
 index, 3 without John Doe, 2 not deployed. Timed, each as a trainer runs it:
 - `labcheck x30`: `python -m labcheck LabDynamoDbUsers --participant pNN`, one after the other
   (what `make check ... PARTICIPANT=...` per student means today);
-- `report, 1 at a time`: `python -m course.report --concurrency 1` (one process, no threads);
-- `report`: `python -m course.report` as `make class-report` runs it (8 at a time).
+- `report, 1 at a time`: `python -m classroom.report --concurrency 1` (one process, no threads);
+- `report`: `python -m classroom.report` as `make class-report` runs it (8 at a time).
 moto answers in about a millisecond where AWS takes 20-100 ms a call, so the threads gain far
 more against a real account than here; the process start-ups saved are the same.
 """
@@ -145,7 +145,7 @@ def bench(runs: int, html: Path | None = None) -> None:
             for who in PARTICIPANTS:
                 run([str(PY), "-m", "labcheck", LAB, "--participant", who], ok=(0, 1, 2))
 
-        report = [str(PY), "-m", "course.report", "--lab", LAB, "--participants"]
+        report = [str(PY), "-m", "classroom.report", "--lab", LAB, "--participants"]
         report.append(" ".join(PARTICIPANTS))
         timings = {
             f"labcheck x{len(PARTICIPANTS)}": _seconds(labcheck_each, runs),

@@ -5,7 +5,7 @@ Prints min/median/max wall-clock seconds of several runs of:
 - `make synth`: every lab, with cdk-nag and CDK's validation on;
 - test suite: `pytest -n auto` as `make test` runs it first (all but the deploy rehearsal);
 - rehearsal: `pytest -m rehearsal` (moto server, bootstrap, deploys), without a target;
-- class-up / class-down N: `python -m course.classroom up|down --lab LabS3Lifecycle` for 1, 3
+- class-up / class-down N: `python -m classroom.run up|down --lab LabS3Lifecycle` for 1, 3
   and 10 participants against a local moto server (one synth for the class, then one deploy or
   destroy per participant), one at a time: moto mixes up concurrent change sets;
 and each median's ratio to the floor's. Targets: synth <= 1.5x (#18), suite <= 6x (#10).
@@ -99,7 +99,7 @@ def _class_times(runs: int, env: dict[str, str]) -> dict[str, list[float]]:
             for _ in range(runs):
                 for verb in ("up", "down"):
                     command = [
-                        str(PY), "-m", "course.classroom", verb, "--lab", CLASS_LAB,
+                        str(PY), "-m", "classroom.run", verb, "--lab", CLASS_LAB,
                         "--participants", names, "--concurrency", "1", "--work-dir", work_dir,
                     ]  # fmt: skip
                     times[f"class-{verb} {size}"].append(_time(command, ROOT, moto_env))

@@ -15,6 +15,14 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from course import sheets
+from course.names import (
+    ACCESS_ID,
+    COURSE_NETWORK_ID,
+    COURSE_SERVICE_ROLES_ID,
+    SERVICE_ROLES,
+    USERS_TABLE,
+    ServiceRole,
+)
 
 # Also a valid prefix of RDS instance names: no hyphen at the end or twice in a row.
 PARTICIPANT_PATTERN = re.compile(r"[a-z][a-z0-9]{0,19}")
@@ -43,20 +51,9 @@ SHOWN_VALUE_CHARS = 40
 CDK_PLAIN_KEYS = ("acknowledged-issue-numbers", "cli-telemetry")
 
 # The labs in course order, by id, from the registry (course/sheets.py, no CDK): the class
-# commands (course/classroom.py) must not import aws-cdk-lib, whose jsii process would die on
+# commands (classroom/run.py) must not import aws-cdk-lib, whose jsii process would die on
 # the trainer's Ctrl-C.
 LAB_IDS = sheets.LAB_IDS
-# A participant's sign-in (stacks/access.py), which class commands deploy like a lab.
-ACCESS_ID = "LabAccess"
-
-# Names two labs agree on: LabDynamoDbUsers creates the table, LabBackup backs it up. Neither
-# stack references the other, so each deploys and destroys on its own.
-USERS_TABLE = sheets.DYNAMODB_USERS.table
-# Where the course network (stacks/course_network.py) publishes its VPC for participants'
-# LabRdsMysql with -c shared_network=true; the class runner checks it before a class-up.
-COURSE_NETWORK_ID = "CourseNetwork"
-COURSE_NETWORK_VPC_PARAMETER = "/course-labs/network/vpc-id"
-COURSE_NETWORK_SUBNETS_PARAMETER = "/course-labs/network/isolated-subnet-ids"
 
 
 class ContextError(ValueError):
@@ -180,7 +177,22 @@ class Selection:
         return cls(lab, participants)
 
 
-KNOWN_OPTIONS = tuple(field.name for cls in (LabSettings, Selection) for field in fields(cls))
+@dataclass(frozen=True)
+class ServiceRoleSelection:
+    """Which of `SERVICE_ROLES` the CourseServiceRoles stack makes (`-c service_roles=a,b`, in
+    the trainer's app only): every one by default; the trainer's command
+    (classroom/service_roles.py) names those the account lacks or the stack owns already."""
+
+    service_roles: tuple[ServiceRole, ...] = SERVICE_ROLES
+
+    @classmethod
+    def from_context(cls, get: Callable[[str], Any]) -> ServiceRoleSelection:
+        return cls(_service_roles(get("service_roles")))
+
+
+KNOWN_OPTIONS = tuple(
+    field.name for cls in (LabSettings, Selection, ServiceRoleSelection) for field in fields(cls)
+)
 
 
 def _unset(value: Any) -> bool:
@@ -198,6 +210,42 @@ def _empty(key: str, value: Any) -> None:
 PARTICIPANT_FORM = (
     "use 1-20 lowercase letters or digits, starting with a letter, no hyphen (e.g. ana or ana2)"
 )
+# Names that begin the course's own names, or the account's, with a hyphen after them: a
+# participant so named would own those (their policy covers `<participant>-*`, the sweep deletes
+# `<participant>-*`). The trainer's stacks name things `lab-rds-mysql` and `lab-backup`, and
+# CloudFormation names what they leave unnamed after the stack (`labs3lifecycle-...`); the
+# CDK bootstrap is `cdk-hnb659fds-...`; the account's shared roles are `rds-monitoring-role`,
+# `service-role/...` and `aws-service-role/...`; the course network's parameters
+# `/course-labs/...`. tests/test_config.py checks this list against every name the trainer's
+# templates hold.
+RESERVED_PARTICIPANTS = frozenset(
+    {
+        "lab",
+        "course",
+        "cdk",
+        "aws",
+        "rds",
+        "service",
+        "coursewatch",  # stacks/course_watch.py
+        *(
+            stack.lower()
+            for stack in (*LAB_IDS, ACCESS_ID, COURSE_NETWORK_ID, COURSE_SERVICE_ROLES_ID)
+        ),
+    }
+)
+
+
+def participant_problem(name: str) -> str | None:
+    """Why `name` cannot be a participant (one line), or None if it can."""
+    if not PARTICIPANT_PATTERN.fullmatch(name):
+        return PARTICIPANT_FORM
+    if name in RESERVED_PARTICIPANTS:
+        return (
+            f"{name}-... are names the course or the account uses itself (the trainer's "
+            f"lab-rds-mysql, labs3lifecycle-..., rds-monitoring-role, ...): a participant {name} "
+            f"would own them; choose another name, e.g. {name}1"
+        )
+    return None
 
 
 def _participant(value: Any) -> str | None:
@@ -210,8 +258,9 @@ def _participant(value: Any) -> str | None:
             f"empty (an unset shell variable?): {PARTICIPANT_FORM}, or drop the option for a "
             "stack of your own",
         )
-    if not isinstance(value, str) or not PARTICIPANT_PATTERN.fullmatch(value):
-        raise ContextError("participant", value, PARTICIPANT_FORM)
+    problem = participant_problem(value) if isinstance(value, str) else PARTICIPANT_FORM
+    if problem:
+        raise ContextError("participant", value, problem)
     return value
 
 
@@ -228,10 +277,29 @@ def _participants(value: Any) -> tuple[str, ...]:
     for name in names:
         if not PARTICIPANT_PATTERN.fullmatch(name):
             raise ContextError("participants", value, f"{_shown(name)} is not a name: {allowed}")
+        problem = participant_problem(name)
+        if problem:
+            raise ContextError("participants", value, problem)
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
         raise ContextError("participants", value, "named twice: " + ", ".join(twice))
     return tuple(names)
+
+
+def _service_roles(value: Any) -> tuple[ServiceRole, ...]:
+    if _unset(value):
+        return SERVICE_ROLES
+    names = [role.name for role in SERVICE_ROLES]
+    allowed = "role names separated by commas, of " + ", ".join(names)
+    _empty("service_roles", value)
+    chosen = value.split(",") if isinstance(value, str) else [value]
+    unknown = [name for name in chosen if name not in names]
+    if unknown:
+        raise ContextError("service_roles", value, f"{_shown(unknown[0])} is unknown: {allowed}")
+    twice = sorted({name for name in chosen if chosen.count(name) > 1})
+    if twice:
+        raise ContextError("service_roles", value, "named twice: " + ", ".join(twice))
+    return tuple(role for role in SERVICE_ROLES if role.name in chosen)
 
 
 def _choice(key: str, value: Any, choices: Sequence[str]) -> str | None:

@@ -1,7 +1,7 @@
 """What each lab costs per hour while it runs: one place in the code (no CDK imports).
 
 labs/README.md states the same figures in its course table and in the LabRdsMysql table
-(`tests/test_costs.py` keeps both in step); the class report (`course/report.py`) multiplies
+(`tests/test_costs.py` keeps both in step); the class report (`classroom/report.py`) multiplies
 them by the hours a lab's stack has been up. Estimates for us-east-1, on-demand list prices as
 of 2026-11, rounded; no free tier, no taxes.
 

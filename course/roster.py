@@ -17,7 +17,8 @@ configuration) or as `CLASS=class.csv`, a CSV file with a header row, as a sprea
 
 Why CSV: a trainer keeps the class list in a spreadsheet, and every spreadsheet saves CSV
 (a UTF-8 byte-order mark, as Excel writes, is accepted; cells are trimmed). Column names are
-case-insensitive; columns may come in any order.
+case-insensitive; columns may come in any order. A file separated by `;` (Excel's CSV where
+the decimal mark is a comma) or by tabs is refused with a line naming its separator.
 
 The whole file is validated before anything runs, one line per problem: names, duplicates,
 unknown columns, empty rows (blank lines at the end are fine), e-mail addresses, and profiles
@@ -34,10 +35,13 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from course.config import EMAIL_PATTERN, MAX_CLASS_SIZE, PARTICIPANT_FORM, PARTICIPANT_PATTERN
+from course.config import EMAIL_PATTERN, MAX_CLASS_SIZE, participant_problem
 from course.region import known_profiles
 
 COLUMNS = ("participant", "profile", "email")
+# Separators that spreadsheets offer besides the comma (Excel's "CSV" in locales whose decimal
+# mark is a comma, "Text (tab delimited)"): named, not guessed, so the file is saved again.
+OTHER_SEPARATORS = {";": "';'", "\t": "tabs"}
 REQUIRED_COLUMN = "participant"
 BOTH_GIVEN = "give the class either as CLASS=<file.csv> or as PARTICIPANTS=..., not both"
 
@@ -96,6 +100,12 @@ def parse(text: str, source: str, profiles: Collection[str]) -> Roster:
     if not rows:
         raise InvalidRoster(f"{source}: empty; the first line names the columns, e.g. participant")
     header = [cell.strip().lower() for cell in rows[0]]
+    for separator, name in OTHER_SEPARATORS.items():
+        if any(separator in cell for cell in header):
+            raise InvalidRoster(
+                f"{source} line 1: the roster is separated by {name}: save it as CSV with "
+                f"commas ({','.join(COLUMNS)})"
+            )
     problems = []
     unknown = [name for name in header if name not in COLUMNS]
     if unknown:
@@ -125,8 +135,8 @@ def parse(text: str, source: str, profiles: Collection[str]) -> Roster:
         email = values.get("email") or None
         if not name:
             problems.append(f"{where}: no participant")
-        elif not PARTICIPANT_PATTERN.fullmatch(name):
-            problems.append(f"{where}: participant {name!r}: {PARTICIPANT_FORM}")
+        elif participant_problem(name):
+            problems.append(f"{where}: participant {name!r}: {participant_problem(name)}")
         elif name in seen:
             problems.append(f"{where}: participant {name} again (first on line {seen[name]})")
         else:

@@ -178,6 +178,9 @@ class BackupSheet:
     retention_days: int
     # "Daily" at this hour (UTC): 05:00, the console's default start time.
     daily_at_hour_utc: int
+    # The vault's name (with the participant's prefix): the stack names it, the class sweep
+    # looks in it for recovery points left behind.
+    vault_name: str
 
 
 S3_LIFECYCLE = LifecycleSheet(glacier_after_days=30, expire_after_days=365, test_file="test.txt")
@@ -208,4 +211,4 @@ DYNAMODB_USERS = UsersSheet(
     index_key="name",
     seed_item_file="john_doe.json",
 )
-BACKUP = BackupSheet(retention_days=7, daily_at_hour_utc=5)
+BACKUP = BackupSheet(retention_days=7, daily_at_hour_utc=5, vault_name="LabBackupVault")

@@ -11,12 +11,11 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from lab_constructs.nag import acknowledge
+from lab_constructs.nag import acknowledge, managed_policy_finding
 
 BACKUP_SERVICE = "backup.amazonaws.com"
-_MANAGED_POLICY = "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/{}]"
 # The AWS managed policies the role uses, with the reason for each (cdk-nag IAM4).
-_MANAGED_POLICIES = {
+MANAGED_POLICIES = {
     "AWSBackupServiceRolePolicyForBackup": "AWS's documented service-role policy for AWS Backup "
     "jobs (what the console's default role uses); it follows new backup features, and this "
     "role is assumable by AWS Backup only.",
@@ -86,8 +85,8 @@ class LabBackupPlan(Construct):
             assumed_by=iam.ServicePrincipal(BACKUP_SERVICE),
             description=role_description,
         )
-        for policy, reason in _MANAGED_POLICIES.items():
-            acknowledge(self.role, _MANAGED_POLICY.format(policy), reason)
+        for policy, reason in MANAGED_POLICIES.items():
+            acknowledge(self.role, managed_policy_finding(f"service-role/{policy}"), reason)
         self.plan.add_selection(
             "Selection",
             backup_selection_name=selection_name,

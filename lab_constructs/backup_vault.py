@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import ArnFormat, CustomResource, Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -22,8 +22,9 @@ from lab_constructs.nag import acknowledge
 from lab_constructs.waiting_provider import waiting_provider
 
 POLL_INTERVAL = Duration.seconds(30)
-# The handler gives up first and names the recovery points left; the Provider's waiter (at most
-# one hour) and CloudFormation's custom resource timeout (one hour) are only safety nets.
+# The handler gives up first and names the recovery points left; the Provider's waiter and the
+# resource's ServiceTimeout (the waiter, the on-event handler and a minute: 56 minutes) are
+# only safety nets.
 PURGE_TIMEOUT = Duration.minutes(45)
 WAITER_TIMEOUT = Duration.minutes(50)
 BACKUP_SERVICE = "backup.amazonaws.com"
@@ -82,21 +83,19 @@ class LabBackupVault(Construct):
             provider_id="PurgeProvider",
             query_interval=POLL_INTERVAL,
             total_timeout=WAITER_TIMEOUT,
+            # The vault to purge, fixed at deploy: never taken from the invoking event.
+            environment={"BACKUP_VAULT_NAME": self.vault.backup_vault_name},
         )
         self.provider = handlers.provider
         self._allow_purge(handlers.is_complete, dynamodb_table_names)
 
-        self.purge = CustomResource(
+        self.purge = handlers.handler.resource(
             self,
             "Purge",
-            service_token=self.provider.service_token,
             resource_type=RESOURCE_TYPE,
-            properties={
-                "BackupVaultName": self.vault.backup_vault_name,
-                "TimeoutSeconds": str(int(PURGE_TIMEOUT.to_seconds())),
-            },
-            removal_policy=RemovalPolicy.DESTROY,
+            properties={"TimeoutSeconds": str(int(PURGE_TIMEOUT.to_seconds()))},
         )
+        self.purge.node.add_dependency(self.vault)  # deleted, and so run, before the vault
 
     def _allow_purge(self, handler: lambda_.Function, dynamodb_tables: Sequence[str]) -> None:
         """List and delete this vault's recovery points, list and stop backup jobs."""

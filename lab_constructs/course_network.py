@@ -10,25 +10,28 @@ time (CloudFormation parameters of type `AWS::SSM::Parameter::Value<String>`, CD
 - not CloudFormation exports (`Fn::ImportValue`): an export in use cannot be deleted, so the
   network's stack could not even be updated while any participant's stack exists;
 - not `Vpc.from_lookup`: it needs credentials at synth and an account-bound stack, and the
-  class is one environment-agnostic synth for every account (course/classroom.py).
+  class is one environment-agnostic synth for every account (classroom/run.py).
 A participant's stack deployed before the network fails at once, before it creates anything
 (CloudFormation cannot resolve the parameter): deploy `CourseNetwork` first.
 
-Tear-down: the network must outlive the participants' databases. `CourseNetworkGuard` (handler
-`handlers/course_network_guard/`) is deleted first and waits, up to `GUARD_TIMEOUT`, until no
-DB instance is left in the VPC, then lets CloudFormation delete the network; at the deadline
-the deletion fails naming the DB instances still there, with nothing of the network deleted.
+Tear-down: the network must outlive what participants put in it. `CourseNetworkGuard` (handler
+`handlers/course_network_guard/`) depends on the VPC and on the SSM parameters, so
+CloudFormation deletes it first; it waits, up to `GUARD_TIMEOUT`, until no DB instance, no
+security group (but the VPC's default one) and no network interface (a database's, a CloudShell
+VPC environment's) is left in the VPC, then lets CloudFormation delete the network. At the
+deadline the deletion fails naming what is still there, with nothing of the network deleted,
+parameters included: participants' stacks can still be updated and deleted.
 """
 
 from __future__ import annotations
 
-from aws_cdk import Annotations, CustomResource, Duration, Fn, RemovalPolicy
+from aws_cdk import Annotations, CustomResource, Duration, Fn
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from course.config import COURSE_NETWORK_SUBNETS_PARAMETER, COURSE_NETWORK_VPC_PARAMETER
+from course.names import COURSE_NETWORK_SUBNETS_PARAMETER, COURSE_NETWORK_VPC_PARAMETER
 from lab_constructs.nag import acknowledge
 from lab_constructs.network import AZS, ISOLATED_SUBNETS, LabVpc
 from lab_constructs.network_cleanup import ANY_DB_INSTANCE_FINDING, any_db_instance
@@ -47,7 +50,7 @@ GUARD_RESOURCE_TYPE = "Custom::CourseNetworkGuard"
 class CourseNetwork(Construct):
     """A `LabVpc` (isolated subnets only, no NAT, flow logs), its free S3 gateway endpoint,
     the SSM parameters participants' stacks read, and the guard that holds back its deletion
-    while DB instances are in it.
+    while participants' DB instances, security groups or network interfaces are in it.
 
     Attributes:
         vpc: the course VPC.
@@ -62,7 +65,7 @@ class CourseNetwork(Construct):
         self.vpc.add_gateway_endpoint(
             "S3Endpoint", service=ec2.GatewayVpcEndpointAwsService.S3, subnets=[isolated]
         )
-        ssm.StringParameter(
+        vpc_parameter = ssm.StringParameter(
             self,
             "VpcIdParameter",
             parameter_name=VPC_ID_PARAMETER,
@@ -70,21 +73,22 @@ class CourseNetwork(Construct):
             description="The course network's VPC (LabRdsMysql with -c shared_network=true)",
         )
         subnet_ids = self.vpc.select_subnets(subnet_group_name=ISOLATED_SUBNETS).subnet_ids
-        ssm.StringParameter(
+        subnets_parameter = ssm.StringParameter(
             self,
             "SubnetIdsParameter",
             parameter_name=SUBNET_IDS_PARAMETER,
             string_value=Fn.join(",", subnet_ids),
             description="The course network's isolated subnets, one per AZ, comma-separated",
         )
-        self._guard()
+        # Deleted, and waiting, before any of the network and the parameters that name it.
+        self._guard().node.add_dependency(self.vpc, vpc_parameter, subnets_parameter)
 
-    def _guard(self) -> None:
+    def _guard(self) -> CustomResource:
         scope = Construct(self, "Guard")
         handlers = waiting_provider(
             scope,
             handler="course_network_guard",
-            description="Holds back deleting the course network while databases are in it",
+            description="Holds back deleting the course network while participants are in it",
             logs_id="GuardLogs",
             provider_id="GuardProvider",
             query_interval=GUARD_POLL_INTERVAL,
@@ -97,24 +101,35 @@ class CourseNetwork(Construct):
                 resources=[any_db_instance(self)],
             )
         )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["ec2:DescribeSecurityGroups", "ec2:DescribeNetworkInterfaces"],
+                resources=["*"],
+            )
+        )
+        acknowledge(
+            role,
+            "IAM5[Resource::*]",
+            "ec2:DescribeSecurityGroups and ec2:DescribeNetworkInterfaces support no "
+            "resource-level permission (Service Authorization Reference); the guard lists "
+            "those of the course VPC only, and changes nothing.",
+        )
         acknowledge(
             role,
             ANY_DB_INSTANCE_FINDING,
             "The guard reads (never changes) every DB instance to find those in the course "
             "VPC: their names are the participants', unknown when the network is deployed.",
         )
-        guard = CustomResource(
+        guard = handlers.handler.resource(
             scope,
             "Resource",
-            service_token=handlers.provider.service_token,
             resource_type=GUARD_RESOURCE_TYPE,
             properties={
                 "VpcId": self.vpc.vpc_id,
                 "TimeoutSeconds": str(int(GUARD_TIMEOUT.to_seconds())),
             },
-            removal_policy=RemovalPolicy.DESTROY,
         )
-        guard.node.add_dependency(self.vpc)  # deleted, and waiting, before any of the network
+        return guard
 
 
 def shared_vpc(scope: Construct, construct_id: str) -> ec2.IVpc:

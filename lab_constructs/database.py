@@ -13,7 +13,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
 from constructs import Construct
 
-from lab_constructs.nag import acknowledge
+from lab_constructs.nag import acknowledge, managed_policy_finding
 
 MYSQL_PORT = 3306
 ENHANCED_MONITORING_INTERVAL = Duration.seconds(60)
@@ -152,7 +152,7 @@ class LabMysql(Construct):
         )
         acknowledge(
             self._monitoring_role,
-            f"IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{_ENHANCED_MONITORING_POLICY}]",
+            managed_policy_finding(_ENHANCED_MONITORING_POLICY),
             "Enhanced Monitoring needs a role with the AWS managed "
             "AmazonRDSEnhancedMonitoringRole policy (as the console creates it): it only lets RDS "
             "write OS metrics to its RDSOSMetrics log group.",

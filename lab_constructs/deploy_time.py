@@ -9,15 +9,15 @@ caller grants, and the custom resources it serves wait for that role's policies.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-from aws_cdk import CustomResource, Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
+
+from lab_constructs.custom_resource import CustomResourceHandler
 
 HANDLER_DIR = Path(__file__).resolve().parent / "handlers" / "deploy_time"
 # The newest Python runtime of aws-cdk-lib 2.275 (cdk-nag's L1 asks for the newest).
@@ -31,6 +31,8 @@ class DeployTimeFunction(Construct):
     Attributes:
         function: the Lambda function; grant it what the handler calls.
         role: its execution role.
+        handler: serves custom resources (`handler.resource(...)`), created once the role's
+            policies exist, failed if the function has not answered a little after its timeout.
     """
 
     def __init__(
@@ -65,23 +67,5 @@ class DeployTimeFunction(Construct):
             log_group=log_group,
             description=description,
         )
-
-    def custom_resource(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        resource_type: str,
-        properties: Mapping[str, Any],
-    ) -> CustomResource:
-        """A custom resource served by this function; created once the role's policies exist."""
-        resource = CustomResource(
-            scope,
-            construct_id,
-            service_token=self.function.function_arn,
-            resource_type=resource_type,
-            properties=dict(properties),
-            removal_policy=RemovalPolicy.DESTROY,
-        )
-        resource.node.add_dependency(self.role)  # the role and every policy attached to it
-        return resource
+        # The role and every policy attached to it, before any custom resource it serves.
+        self.handler = CustomResourceHandler(self.function.function_arn, timeout, (self.role,))

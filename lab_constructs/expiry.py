@@ -73,7 +73,7 @@ class StackExpiry(Construct):
             description=f"Tells when the stack {stack.stack_name} deletes itself",
             timeout=CLOCK_TIMEOUT,
         )
-        self.time = clock.custom_resource(
+        self.time = clock.handler.resource(
             self, "Time", resource_type=RESOURCE_TYPE, properties={"Hours": str(expires_in_hours)}
         )
         Aspects.of(stack).add(_CreatedLast(self.time.node.default_child, self))

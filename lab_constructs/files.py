@@ -4,7 +4,9 @@ Each file is one custom resource whose properties hold the file's text and Conte
 by our deploy-time function (handlers/deploy_time `put_object`): no asset zip, no AWS CLI layer
 (CDK's BucketDeployment brought a 21 MB one for a few hundred bytes), no second function. A
 changed file changes the resource's properties, so the next deploy rewrites the object; a file
-that leaves the lab, and every file on destroy, is deleted before its bucket.
+that leaves the lab, and every file on destroy, is deleted before its bucket, but only if the
+resource wrote it last (a mark in its metadata): a file whose construct is renamed keeps its
+object, which the new resource writes before CloudFormation deletes the old one.
 
 Limits, checked at synth: UTF-8 text (CloudFormation properties are strings; the handler writes
 the text's UTF-8 bytes, which are the file's bytes) of at most MAX_FILE_BYTES each, so a lab's
@@ -91,12 +93,13 @@ class LabFiles(Construct):
         )
         writer.function.add_to_role_policy(
             iam.PolicyStatement(
-                actions=["s3:PutObject", "s3:DeleteObject"],
+                # GetObject for HeadObject: whether this resource wrote the object it deletes.
+                actions=["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
                 resources=[bucket.arn_for_objects(name) for name in files],
             )
         )
         self.objects: dict[str, CustomResource] = {
-            name: writer.custom_resource(
+            name: writer.handler.resource(
                 self,
                 name,
                 resource_type=RESOURCE_TYPE,

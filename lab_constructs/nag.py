@@ -11,3 +11,9 @@ def acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
     Validations.of(construct).acknowledge(
         Acknowledgment(id=f"AwsSolutions::AwsSolutions-{rule}", reason=reason)
     )
+
+
+def managed_policy_finding(policy_name: str) -> str:
+    """The IAM4 finding of one AWS managed policy (its name under `policy/`, e.g.
+    `service-role/AmazonRDSEnhancedMonitoringRole`), to acknowledge that policy and no other."""
+    return f"IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{policy_name}]"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import ArnFormat, CustomResource, Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Duration, Fn, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_rds as rds
@@ -36,12 +36,20 @@ ANY_DB_INSTANCE_FINDING = (
 )
 
 
-def any_db_instance(scope: Construct) -> str:
-    """`arn:<partition>:rds:<region>:<account>:db:*`: a policy resource for DB instances whose
-    names are unknown at deploy (made by hand, or by participants)."""
+def db_instances(scope: Construct, pattern: str) -> str:
+    """`arn:<partition>:rds:<region>:<account>:db:<pattern>`: a policy resource for DB
+    instances whose names are unknown at deploy (made by hand, or by participants)."""
     return Stack.of(scope).format_arn(
-        service="rds", resource="db", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME
+        service="rds",
+        resource="db",
+        resource_name=pattern,
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
     )
+
+
+def any_db_instance(scope: Construct) -> str:
+    """`arn:<partition>:rds:<region>:<account>:db:*`: every DB instance."""
+    return db_instances(scope, "*")
 
 
 class LabNetworkCleanup(Construct):
@@ -53,10 +61,13 @@ class LabNetworkCleanup(Construct):
 
     The custom resource depends on the VPC (all its subnets, route tables, ...), the
     `security_groups` and the DB subnet group, so CloudFormation deletes it, and runs the
-    clean-up, before any of them. The handler's role may describe network interfaces and DB
-    instances, delete DB instances (the handler picks those of the subnet group only), and
-    delete network interfaces of this VPC that carry the `ManagedByCloudShell` tag (IAM
-    conditions `ec2:Vpc` and the tag).
+    clean-up, before any of them. The VPC, the subnet group, the instances to keep and the
+    security groups are the handlers' environment, fixed at deploy time: the handler never
+    takes a name from the invoking event. Its role may describe network interfaces and DB
+    instances, delete the DB instances of `participant` (named `<participant>-*`, as their
+    policy names them; the handler picks those of the subnet group only; without a
+    participant, any instance not tagged for a participant), and delete network interfaces of
+    this VPC that carry the `ManagedByCloudShell` tag (IAM conditions `ec2:Vpc` and the tag).
 
     Attributes:
         cleanup: the custom resource.
@@ -71,6 +82,7 @@ class LabNetworkCleanup(Construct):
         security_groups: Sequence[ec2.ISecurityGroup],
         db_subnet_group: rds.ISubnetGroup,
         keep_db_instances: Sequence[str],
+        participant: str | None = None,
         only_interfaces_in: Sequence[ec2.ISecurityGroup] = (),
     ) -> None:
         """
@@ -79,10 +91,20 @@ class LabNetworkCleanup(Construct):
             security_groups: the groups of the lab's network (deleted after the clean-up).
             db_subnet_group: the lab's DB subnet group; instances in it are the lab's.
             keep_db_instances: identifiers of the stack's own DB instances, never deleted.
+            participant: whose lab it is: the role may delete their instances only.
             only_interfaces_in: when given, only the CloudShell interfaces in these security
                 groups are deleted or waited for (a VPC shared by a class: the course network).
         """
         super().__init__(scope, construct_id)
+        environment = {
+            "LAB_VPC_ID": vpc.vpc_id,
+            "LAB_DB_SUBNET_GROUP": db_subnet_group.subnet_group_name,
+            "LAB_KEEP_DB_INSTANCES": Fn.join(",", list(keep_db_instances)),
+        }
+        if only_interfaces_in:
+            environment["LAB_INTERFACE_SECURITY_GROUPS"] = Fn.join(
+                ",", [g.security_group_id for g in only_interfaces_in]
+            )
         handlers = waiting_provider(
             self,
             handler="network_cleanup",
@@ -91,29 +113,18 @@ class LabNetworkCleanup(Construct):
             provider_id="CleanupProvider",
             query_interval=POLL_INTERVAL,
             total_timeout=WAITER_TIMEOUT,
+            environment=environment,
         )
-        self._allow_cleanup(handlers.is_complete.role, vpc)
-        self.cleanup = CustomResource(
+        self._allow_cleanup(handlers.is_complete.role, vpc, participant)
+        self.cleanup = handlers.handler.resource(
             self,
             "Cleanup",
-            service_token=handlers.provider.service_token,
             resource_type=RESOURCE_TYPE,
-            properties={
-                "VpcId": vpc.vpc_id,
-                "DbSubnetGroupName": db_subnet_group.subnet_group_name,
-                "KeepDbInstances": list(keep_db_instances),
-                **(
-                    {"InterfaceSecurityGroupIds": [g.security_group_id for g in only_interfaces_in]}
-                    if only_interfaces_in
-                    else {}
-                ),
-                "TimeoutSeconds": str(int(CLEANUP_TIMEOUT.to_seconds())),
-            },
-            removal_policy=RemovalPolicy.DESTROY,
+            properties={"TimeoutSeconds": str(int(CLEANUP_TIMEOUT.to_seconds()))},
         )
         self.cleanup.node.add_dependency(vpc, *security_groups, db_subnet_group)
 
-    def _allow_cleanup(self, role: iam.IRole, vpc: ec2.IVpc) -> None:
+    def _allow_cleanup(self, role: iam.IRole, vpc: ec2.IVpc, participant: str | None) -> None:
         stack = Stack.of(self)
         role.add_to_principal_policy(
             iam.PolicyStatement(actions=["ec2:DescribeNetworkInterfaces"], resources=["*"])
@@ -136,10 +147,39 @@ class LabNetworkCleanup(Construct):
         )
         role.add_to_principal_policy(
             iam.PolicyStatement(
-                actions=["rds:DescribeDBInstances", "rds:DeleteDBInstance"],
-                resources=[any_db_instance(self)],
+                actions=["rds:DescribeDBInstances"], resources=[any_db_instance(self)]
             )
         )
+        if participant:
+            role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["rds:DeleteDBInstance"],
+                    resources=[db_instances(self, f"{participant}-*")],
+                )
+            )
+            acknowledge(
+                role,
+                ANY_DB_INSTANCE_FINDING.replace("db:*", f"db:{participant}-*"),
+                "A replica the participant made by hand has a name they chose, unknown at "
+                "deploy, and their policy names it <participant>-*: the role may delete only "
+                "those; the handler deletes only instances in this lab's DB subnet group that "
+                "are not the stack's own, on stack deletion only.",
+            )
+        else:
+            role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["rds:DeleteDBInstance"], resources=[any_db_instance(self)]
+                )
+            )
+            role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    sid="NoParticipantsDatabase",
+                    effect=iam.Effect.DENY,
+                    actions=["rds:DeleteDBInstance"],
+                    resources=[any_db_instance(self)],
+                    conditions={"Null": {"aws:ResourceTag/participant": "false"}},
+                )
+            )
         acknowledge(
             role,
             "IAM5[Resource::*]",
@@ -158,6 +198,8 @@ class LabNetworkCleanup(Construct):
             role,
             ANY_DB_INSTANCE_FINDING,
             "A replica made by hand has a name the student chose, unknown at deploy, and IAM has "
-            "no condition on an instance's subnet group: the handler deletes only instances in "
-            "this lab's DB subnet group that are not the stack's own, on stack deletion only.",
+            "no condition on an instance's subnet group: the role may describe every instance, "
+            "and delete only the participant's (<participant>-*; without a participant, none "
+            "tagged for a participant); the handler deletes only instances in this lab's DB "
+            "subnet group that are not the stack's own, on stack deletion only.",
         )

@@ -128,7 +128,7 @@ class LabTableItem(Construct):
         writer.function.add_to_role_policy(
             iam.PolicyStatement(actions=["dynamodb:PutItem"], resources=[table.table_arn])
         )
-        self.resource = writer.custom_resource(
+        self.resource = writer.handler.resource(
             self,
             "PutItem",
             resource_type=RESOURCE_TYPE,

@@ -11,6 +11,7 @@ with no AWS managed policy.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
+from lab_constructs.custom_resource import CustomResourceHandler
 from lab_constructs.nag import acknowledge
 
 HANDLERS_DIR = Path(__file__).resolve().parent / "handlers"
@@ -47,11 +49,18 @@ _PROVIDER_FINDINGS = {
 
 @dataclass(frozen=True)
 class WaitingProvider:
-    """The Provider and our two handlers (grant the is-complete handler what it does)."""
+    """The Provider and our two handlers (grant the is-complete handler what it does).
+
+    Attributes:
+        handler: serves custom resources (`handler.resource(...)`); it may take our on-event
+            handler's timeout, then the waiter's total timeout, after which the framework
+            answers FAILED.
+    """
 
     provider: cr.Provider
     on_event: lambda_.Function
     is_complete: lambda_.Function
+    handler: CustomResourceHandler
 
 
 def waiting_provider(
@@ -63,6 +72,7 @@ def waiting_provider(
     provider_id: str,
     query_interval: Duration,
     total_timeout: Duration,
+    environment: Mapping[str, str] | None = None,
 ) -> WaitingProvider:
     """Create the handlers of `handlers/<handler>/` and their Provider in `scope`.
 
@@ -73,6 +83,9 @@ def waiting_provider(
         query_interval: how often the waiter polls `is_complete`.
         total_timeout: when the waiter gives up (at most 1 hour, CloudFormation's limit); the
             handler's own deadline should come first, with a message that says what is left.
+        environment: the handlers' environment: the names of what they act on, fixed at
+            deploy time (a handler never takes them from the invoking event, which anyone
+            allowed to invoke the function could write).
     """
     handler_logs = _log_group(scope, logs_id)
     code = lambda_.Code.from_asset(str(HANDLERS_DIR / handler), exclude=["__pycache__", "*.pyc"])
@@ -87,6 +100,7 @@ def waiting_provider(
             role=_lambda_role(scope, f"{construct_id}Role", handler_logs),
             log_group=handler_logs,
             description=description,
+            environment=dict(environment or {}),
         )
         for construct_id, entry in (
             ("OnEvent", "index.on_event"),
@@ -118,7 +132,8 @@ def waiting_provider(
     _acknowledge_invokes(
         provider, [provider.node.find_child(f"framework-{name}") for name in WAITER_FUNCTIONS]
     )
-    return WaitingProvider(provider, on_event, is_complete)
+    handler = CustomResourceHandler(provider.service_token, HANDLER_TIMEOUT.plus(total_timeout))
+    return WaitingProvider(provider, on_event, is_complete, handler)
 
 
 def _acknowledge_invokes(scope: Construct, functions: list[IConstruct]) -> None:

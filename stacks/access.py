@@ -3,7 +3,8 @@
 from aws_cdk import Aws
 from constructs import Construct
 
-from course.config import ACCESS_ID, ContextError, LabSettings
+from course.config import ContextError, LabSettings
+from course.names import ACCESS_ID
 from lab_constructs.participant_access import ParticipantSignIn
 from stacks.lab_stack import LabStack
 
@@ -12,9 +13,10 @@ class AccessStack(LabStack):
     """The IAM user `<participant>`, tagged `participant=<participant>` like every lab resource.
 
     Not one of `stacks.LABS`: it is not a lab a student builds, and it exists only for a
-    participant (`course.builder` adds it to the app when `-c participant=...` is given).
-    Its managed policy is named like the stack (`<participant>-LabAccess`): the policy names
-    that as the permissions boundary of roles the participant creates.
+    participant (`stacks.app` adds it to the app when `-c participant=...` is given).
+    Its managed policies are named like the stack (`<participant>-LabAccess`, `...Guards`,
+    `...Boundary`): the permissions name `<participant>-LabAccessBoundary` as the permissions
+    boundary of every role the participant creates.
     """
 
     lab_id = ACCESS_ID
@@ -38,6 +40,11 @@ class AccessStack(LabStack):
             "Where the participant signs in",
         )
         self.output("UserName", self.user.user_name, "The participant's IAM user name")
+        self.output(
+            "BackupRoleArn",
+            sign_in.backup_role.role_arn,
+            "The participant's IAM role for AWS Backup (LabBackup), instead of the Default role",
+        )
         self.output(
             "FirstPasswordCommand",
             f"aws secretsmanager get-secret-value --secret-id {sign_in.password.secret_arn}"

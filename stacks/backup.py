@@ -9,7 +9,7 @@ from course.config import LabSettings
 from lab_constructs import LabAlerts, LabBackupPlan, LabBackupVault, LabKey
 from stacks.lab_stack import LabStack
 
-VAULT_NAME = "LabBackupVault"
+VAULT_NAME = sheets.BACKUP.vault_name
 PLAN_NAME = "LabBackupPlan"
 RULE_NAME = "DailyBackups"
 SELECTION_NAME = "UsersTable"

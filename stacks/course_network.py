@@ -2,7 +2,7 @@
 
 Not a lab: the trainer deploys it once per account and region, before the class, and destroys it
 after the class's LabRdsMysql stacks (lab_constructs/course_network.py says how participants'
-stacks find it and how its deletion waits for their databases):
+stacks find it and how its deletion waits for what they put in it):
 
     npx cdk deploy CourseNetwork        # (per account: --profile <profile>)
     make class-up LAB=LabRdsMysql CLASS=class.csv SHARED_NETWORK=1
@@ -20,7 +20,7 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
-from course.config import COURSE_NETWORK_ID
+from course.names import COURSE_NETWORK_ID
 from lab_constructs.course_network import CourseNetwork
 from lab_constructs.tagging import apply_tags
 from stacks.lab_stack import COURSE_TAG, MANAGED_BY_TAG

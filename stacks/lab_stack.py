@@ -9,11 +9,11 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from course.config import LabSettings
+from course.names import COURSE_TAG
 from course.sheets import LABS_DIR, Lab
 from lab_constructs.expiry import StackExpiry
 from lab_constructs.tagging import apply_tags
 
-COURSE_TAG = "storage-and-data"
 MANAGED_BY_TAG = "course-labs-cdk"
 
 

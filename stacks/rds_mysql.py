@@ -143,6 +143,7 @@ class RdsMysqlStack(LabStack):
             security_groups=[self.client_security_group, self.database.security_group],
             db_subnet_group=self.instance.node.find_child("SubnetGroup"),
             keep_db_instances=[db.instance_identifier for db in connectable],
+            participant=settings.participant,
             # In the course network, only this participant's CloudShell interfaces: the others'
             # are theirs, and still open.
             only_interfaces_in=[self.client_security_group] if shared else (),

@@ -12,7 +12,11 @@ modules that need them do not carry the mark. tests/test_clock_shift.py proves t
 that every module using fixed dates or an injected clock carries the mark.
 """
 
+import shutil
+import tempfile
+import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -55,7 +59,18 @@ def pytest_addoption(parser):
     )
 
 
+def pytest_sessionfinish(session):
+    """On the xdist controller: delete the synths its workers shared (tests/synth.py)."""
+    run = getattr(session.config.option, "testrunuid", None)
+    if run and not hasattr(session.config, "workerinput"):  # workers may still read them
+        shutil.rmtree(Path(tempfile.gettempdir()) / f"course-labs-synth-{run}", ignore_errors=True)
+
+
 def pytest_configure(config):
+    # The controller names the test run (xdist passes it to its workers), so that it knows
+    # which shared synths to delete at the end.
+    if hasattr(config.option, "testrunuid") and not hasattr(config, "workerinput"):
+        config.option.testrunuid = config.option.testrunuid or uuid.uuid4().hex
     config.addinivalue_line(
         "markers",
         "handles_time: reads or injects clocks; `make test` runs it again a year ahead",

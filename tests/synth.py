@@ -6,7 +6,11 @@ synthesized cloud assembly instead of building its own.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
+import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -109,7 +113,7 @@ def _findings(outdir: Path) -> str:
 
 def synthesize(context: dict[str, Any] | None = None, outdir: Path | None = None) -> Synth:
     """Build and synthesize the app with cdk.json's context plus `context`."""
-    from course.builder import build_app
+    from stacks.app import build_app
 
     outdir = outdir or Path(tempfile.mkdtemp(prefix="cdk.out."))
     try:
@@ -122,8 +126,37 @@ def synthesize(context: dict[str, Any] | None = None, outdir: Path | None = None
 
 @cache
 def synthesized(**context: Any) -> Synth:
-    """`synthesize`, cached per context: call it with the same options to share the result."""
-    return synthesize(context)
+    """`synthesize`, cached per context: call it with the same options to share the result.
+
+    Under pytest-xdist the workers share it too: the first worker to ask for a context
+    synthesizes it into a folder of the test run (`shared_dir`), under a lock; the others wait
+    and read that folder instead of synthesizing the same app again (each synth is seconds of
+    CPU, and every worker asks for the default app and most for a few more).
+    """
+    base = shared_dir()
+    if base is None:
+        return synthesize(context)
+    key = hashlib.sha256(json.dumps(context, sort_keys=True).encode()).hexdigest()[:16]
+    outdir, done = base / f"cdk.out.{key}", base / f"{key}.done"
+    with (base / f"{key}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if done.exists():
+            return Synth(outdir)
+        shutil.rmtree(outdir, ignore_errors=True)  # a worker's synth that failed half-way
+        synth = synthesize(context, outdir)
+        done.touch()
+        return synth
+
+
+def shared_dir() -> Path | None:
+    """The folder the xdist workers of one test run share (None outside xdist); the
+    controller deletes it when the run ends (tests/conftest.py)."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not run:
+        return None
+    base = Path(tempfile.gettempdir()) / f"course-labs-synth-{run}"
+    base.mkdir(exist_ok=True)
+    return base
 
 
 PARTICIPANT = "ana"

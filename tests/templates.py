@@ -17,6 +17,36 @@ def only(template: dict[str, Any], resource_type: str) -> tuple[str, dict[str, A
     return found.popitem()
 
 
+def dependencies(template: dict[str, Any], logical_id: str) -> set[str]:
+    """Every resource `logical_id` depends on, directly or not (DependsOn, Ref, Fn::GetAtt):
+    CloudFormation deletes all of them after it."""
+    resources = template["Resources"]
+
+    def direct(resource: dict[str, Any]) -> set[str]:
+        depends_on = resource.get("DependsOn", [])
+        found = set([depends_on] if isinstance(depends_on, str) else depends_on)
+        stack = [resource.get("Properties", {})]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, dict):
+                if isinstance(value.get("Ref"), str):
+                    found.add(value["Ref"])
+                if "Fn::GetAtt" in value:
+                    found.add(value["Fn::GetAtt"][0])
+                stack.extend(value.values())
+            elif isinstance(value, list):
+                stack.extend(value)
+        return found & set(resources)
+
+    found: set[str] = set()
+    todo = [logical_id]
+    while todo:
+        for dependency in direct(resources[todo.pop()]) - found:
+            found.add(dependency)
+            todo.append(dependency)
+    return found
+
+
 def role_statements(resources: dict, role_id: str) -> list[dict]:
     """Every statement of the AWS::IAM::Policy resources attached to the role `role_id`."""
     return [
@@ -46,3 +76,35 @@ def resolve(value: Any) -> str:
     if "Fn::GetAtt" in value:
         return "<{}.{}>".format(*value["Fn::GetAtt"])
     raise AssertionError(f"cannot resolve {value}")
+
+
+def managed_policies(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The documents of the template's managed policies, by policy name."""
+    return {
+        resource["Properties"]["ManagedPolicyName"]: resource["Properties"]["PolicyDocument"]
+        for resource in of_type(template, "AWS::IAM::ManagedPolicy").values()
+    }
+
+
+def user_policies(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The managed policies attached to the template's one IAM user, by policy name."""
+    _, user = only(template, "AWS::IAM::User")
+    attached = {ref["Ref"] for ref in user["Properties"]["ManagedPolicyArns"]}
+    resources = template["Resources"]
+    return {
+        resources[logical_id]["Properties"]["ManagedPolicyName"]: resources[logical_id][
+            "Properties"
+        ]["PolicyDocument"]
+        for logical_id in attached
+    }
+
+
+def handler_environment(template: dict[str, Any], variable: str) -> dict[str, Any]:
+    """The environment of the template's one is-complete handler that sets `variable`."""
+    (environment,) = [
+        function["Properties"]["Environment"]["Variables"]
+        for function in of_type(template, "AWS::Lambda::Function").values()
+        if function["Properties"].get("Handler") == "index.is_complete"
+        and variable in function["Properties"].get("Environment", {}).get("Variables", {})
+    ]
+    return environment

@@ -12,13 +12,13 @@ import json
 import os
 import subprocess
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from stacks import LABS
+from tests import checkov_skips
 from tests.synth import CONFIGURATIONS, ROOT, SynthFailed, synth_of
 
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
@@ -26,11 +26,12 @@ SKIPS_FILE = Path(__file__).parent / "checkov-skips.json"
 LAB_IDS = [lab.lab_id for lab in LABS]
 WATCHER = "CourseWatch"  # built in the configurations without a participant only
 NETWORK = "CourseNetwork"  # the same: the network participants share (shared_network)
+SERVICE_ROLES = "CourseServiceRoles"  # the same: the service roles participants pass
 ACCESS = "LabAccess"  # a participant's sign-in, built with a participant only
 # Every stack of every configuration: the labs, the watcher, the participants' sign-ins.
 STACKS = (
     [(config, lab_id) for config in CONFIGURATIONS for lab_id in LAB_IDS]
-    + [("default", WATCHER), ("default", NETWORK)]
+    + [("default", WATCHER), ("default", NETWORK), ("default", SERVICE_ROLES)]
     + [(config, ACCESS) for config, context in CONFIGURATIONS.items() if "participant" in context]
 )
 
@@ -96,22 +97,15 @@ def checkov_findings() -> list[Finding]:
 
 
 def _skips() -> list[dict[str, Any]]:
-    return json.loads(SKIPS_FILE.read_text())["skips"]
+    return checkov_skips.load(SKIPS_FILE)
 
 
 def _skipped_by(finding: Finding, skip: dict[str, Any]) -> bool:
-    return finding.check in skip["checks"] and any(
-        fnmatchcase(finding.path, pattern) for pattern in skip["resources"]
-    )
+    return checkov_skips.covers(skip, finding.check, finding.path)
 
 
 def test_every_skip_names_checks_resources_and_a_reason():
-    for number, skip in enumerate(_skips(), start=1):
-        assert set(skip) == {"checks", "resources", "reason"}, f"skip #{number}: wrong keys"
-        assert skip["checks"], f"skip #{number} names no check"
-        assert all(check.startswith("CKV_") for check in skip["checks"]), f"skip #{number}"
-        assert skip["resources"], f"skip #{number} names no resource"
-        assert len(skip["reason"].strip()) >= 40, f"skip #{number} needs a reason a trainer accepts"
+    assert checkov_skips.malformed(_skips()) == []
 
 
 @pytest.mark.parametrize(("config", "lab_id"), STACKS)
@@ -129,17 +123,6 @@ def test_checkov_finds_nothing_beyond_the_skip_file(checkov_findings, config, la
 
 
 def test_every_skip_is_still_needed(checkov_findings):
-    stale = []
-    for number, skip in enumerate(_skips(), start=1):
-        matched = [finding for finding in checkov_findings if _skipped_by(finding, skip)]
-        stale += [
-            f"skip #{number}: {check} matches nothing"
-            for check in skip["checks"]
-            if not any(finding.check == check for finding in matched)
-        ]
-        stale += [
-            f"skip #{number}: resource {pattern} matches nothing"
-            for pattern in skip["resources"]
-            if not any(fnmatchcase(finding.path, pattern) for finding in matched)
-        ]
+    found = [(finding.check, finding.path) for finding in checkov_findings]
+    stale = checkov_skips.stale(_skips(), found)
     assert stale == [], f"remove what {SKIPS_FILE.name} no longer needs"

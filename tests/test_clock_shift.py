@@ -84,3 +84,18 @@ def test_make_test_runs_the_marked_modules_a_year_ahead():
     makefile = (ROOT / "Makefile").read_text()
     recipe = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
     assert "--shift-clock-days 365 -m handles_time" in recipe
+    # It collects the marked modules only (no other test module is imported): all of them.
+    dry_run = subprocess.run(
+        ["make", "--no-print-directory", "-n", "test"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    shifted = next(line for line in dry_run.splitlines() if "--shift-clock-days 365" in line)
+    marked = {
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "tests").rglob("test_*.py")
+        if "pytest.mark.handles_time" in path.read_text()
+    }
+    assert {word for word in shifted.split() if word.startswith("tests/")} == marked

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -11,8 +12,10 @@ from course.config import (
     ContextError,
     LabSettings,
     Selection,
+    ServiceRoleSelection,
     UnknownOption,
     check_keys,
+    participant_problem,
 )
 from tests.synth import CDK_JSON_CONTEXT, ROOT, synthesized
 
@@ -47,6 +50,54 @@ def test_participant_accepts_lowercase_names(name):
 def test_participant_rejects_other_names(name):
     with pytest.raises(ContextError, match=r"participant=.*1-20 lowercase letters"):
         settings(participant=name)
+
+
+# Issue 25, path 7: `class-sweep PARTICIPANTS=lab DELETE=1` deleted the trainer's lab-rds-mysql.
+COURSE_PREFIXES = ["lab", "labrdsmysql", "labs3lifecycle", "labaccess", "coursenetwork"]
+ACCOUNT_PREFIXES = ["cdk", "rds", "service", "aws", "coursewatch"]
+
+
+@pytest.mark.parametrize("name", COURSE_PREFIXES + ACCOUNT_PREFIXES)
+def test_a_participant_named_like_the_courses_own_names_is_refused(name):
+    with pytest.raises(ContextError, match=rf"participant='{name}': {name}-\.\.\. are names"):
+        settings(participant=name)
+    with pytest.raises(ContextError, match=rf"participants='ana,{name}': {name}-\.\.\. are"):
+        Selection.from_context({"lab": "LabBackup", "participants": f"ana,{name}"}.get, LAB_IDS)
+
+
+@pytest.mark.parametrize("name", ["lab1", "labs", "labrat", "cdkfan", "rdsuser", "laura"])
+def test_names_that_only_begin_with_the_same_letters_are_fine(name):
+    assert settings(participant=name).participant == name
+
+
+# Names of parts of a resource (an index, an attribute), not of a resource an ARN ends with.
+PART_NAMES = ("IndexName", "AttributeName")
+
+
+def _names(value, key: str = "") -> list[str]:
+    """Every string of a template under a key ending in Name or Identifier."""
+    if isinstance(value, dict):
+        return [n for k, v in value.items() for n in _names(v, k)]
+    if isinstance(value, list):
+        return [n for v in value for n in _names(v, key)]
+    named = key.endswith(("Name", "Identifier")) and key not in PART_NAMES
+    return [value] if isinstance(value, str) and named else []
+
+
+def test_no_participant_can_prefix_a_name_of_the_trainers_stacks(synth):
+    """Each resource name of the trainer's app (explicit, or CloudFormation's, which begins
+    with the stack name): a participant <p> owns `<p>-*`, so its first part (before a `/` of a
+    path or the first hyphen, lowercased as RDS and S3 names are) must be a refused name."""
+    names = [n for stack in synth.stacks for n in _names(synth.template(stack))]
+    names += [synth.stack_name(stack) + "-generated" for stack in synth.stacks]
+    firsts = {re.split(r"[/:]", name.lstrip("/"))[0] for name in names}
+    assert {"lab-rds-mysql", "course-labs"} <= firsts, "the check sees the trainer's names"
+    exposed = sorted(
+        first
+        for first in firsts
+        if "-" in first and participant_problem(first.split("-")[0].lower()) is None
+    )
+    assert exposed == []
 
 
 # The lab sheet's classes ("db.t3.medium or smaller", and the Graviton equivalents), literally.
@@ -348,7 +399,7 @@ def test_the_cdk_cli_stops_on_a_misspelled_option(tmp_path):
 
 
 def read_everything(context: dict) -> None:
-    """What course/builder.py reads from the context."""
+    """What stacks/app.py reads from the context."""
     LabSettings.from_context(context.get)
     Selection.from_context(context.get, LAB_IDS)
 
@@ -393,3 +444,33 @@ def test_a_class_of_sign_ins_is_one_assembly_too():
 def test_the_trainers_app_has_no_sign_in():
     """Without a participant there is nobody to sign in: no LabAccess, even when asked."""
     assert "LabAccess" not in synthesized(lab="LabAccess").stacks
+
+
+def service_roles(value) -> list[str]:
+    selection = ServiceRoleSelection.from_context({"service_roles": value}.get)
+    return [role.name for role in selection.service_roles]
+
+
+def test_the_course_service_roles_are_both_by_default_and_those_named_in_course_order():
+    both = ["rds-monitoring-role", "AWSBackupDefaultServiceRole"]
+    assert [r.name for r in ServiceRoleSelection.from_context({}.get).service_roles] == both
+    assert service_roles("AWSBackupDefaultServiceRole,rds-monitoring-role") == both
+    assert service_roles("AWSBackupDefaultServiceRole") == ["AWSBackupDefaultServiceRole"]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", r"service_roles='': empty: give a value"),
+        ("rds-monitoring", r"'rds-monitoring' is unknown: role names separated by commas, of "),
+        ("rds-monitoring-role AWSBackupDefaultServiceRole", r"is unknown"),
+        ("rds-monitoring-role,rds-monitoring-role", r"named twice: rds-monitoring-role"),
+    ],
+)
+def test_service_roles_rejects_what_names_no_known_role_once(value, message):
+    with pytest.raises(ContextError, match=message):
+        service_roles(value)
+
+
+def test_service_roles_is_a_known_key():
+    check_keys(["service_roles"])

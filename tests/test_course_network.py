@@ -14,6 +14,7 @@ import pytest
 
 from course.config import ContextError, LabSettings
 from tests.synth import synthesized
+from tests.templates import handler_environment
 
 LAB = "LabRdsMysql"
 NETWORK = "CourseNetwork"
@@ -101,17 +102,14 @@ def test_participants_share_nothing_but_the_network(class_synth):
 
 def test_the_network_clean_up_touches_only_the_participants_cloudshell_interfaces(class_synth):
     template = class_synth.template(artifact(class_synth, "ana"))
-    (cleanup,) = resources(template, "Custom::LabNetworkCleanup").values()
-    groups = cleanup["Properties"]["InterfaceSecurityGroupIds"]
-    assert len(groups) == 1
-    (logical_id,) = [g["Fn::GetAtt"][0] for g in groups]
-    assert "CloudShellSecurityGroup" in logical_id
+    groups = handler_environment(template, "LAB_VPC_ID")["LAB_INTERFACE_SECURITY_GROUPS"]
+    assert set(groups) == {"Fn::GetAtt"}, "one security group"
+    assert "CloudShellSecurityGroup" in groups["Fn::GetAtt"][0]
 
 
 def test_a_lab_network_of_its_own_cleans_every_cloudshell_interface_of_its_vpc():
     template = synthesized(participant="ana").template(LAB)
-    (cleanup,) = resources(template, "Custom::LabNetworkCleanup").values()
-    assert "InterfaceSecurityGroupIds" not in cleanup["Properties"]
+    assert "LAB_INTERFACE_SECURITY_GROUPS" not in handler_environment(template, "LAB_VPC_ID")
     assert len(resources(template, "AWS::EC2::VPC")) == 1
 
 

@@ -1,14 +1,16 @@
 """The deploy-time custom resource handlers (lab_constructs/handlers/deploy_time), as plain Python.
 
-Fake DynamoDB: botocore's Stubber, which checks each request against the API model and fails
-on any call the test did not expect. The answer to CloudFormation is captured instead of sent.
+Fake DynamoDB and S3: botocore's Stubber, which checks each request against the API model and
+fails on any call the test did not expect; for the sequences CloudFormation runs (a file moved
+to another logical id, a key changed), moto's S3. The answer to CloudFormation is captured
+instead of sent.
 """
 
 import json
 from datetime import UTC, datetime
 
 import pytest
-from botocore.stub import Stubber
+from botocore.stub import ANY, Stubber
 
 from lab_constructs.handlers.deploy_time import index as handler
 from tests.stubs import stubbed
@@ -212,7 +214,7 @@ def test_the_answer_is_put_to_the_response_url_as_signed(monkeypatch):
 
 def test_class_status_reads_the_time_the_clock_answers():
     # The ExpiresAt output is the clock's answer; class-status parses it to flag expired labs.
-    from course.classroom import _parse_time
+    from classroom.stack_states import _parse_time
 
     answers = Answers()
     ran_at = datetime(2026, 11, 20, 9, 30, 15, tzinfo=UTC)
@@ -246,6 +248,7 @@ def expect_put_object(stubber: Stubber, body: str = PAGE) -> None:
         "Key": "index.html",
         "Body": body.encode("utf-8"),
         "ContentType": HTML,
+        "Metadata": {"lab-file-writer": ANY},
     }
     stubber.add_response("put_object", {}, expected)
 
@@ -279,15 +282,6 @@ def test_put_object_retries_access_denied(s3):
     assert pauses == [2]
 
 
-def test_put_object_on_delete_deletes_the_object(s3):
-    client, stubber = s3
-    stubber.add_response("delete_object", {}, {"Bucket": BUCKET, "Key": "index.html"})
-    answers = Answers()
-    handler.put_object(file_event("Delete", OBJECT), client=client, sleep=pytest.fail, send=answers)
-    assert answers.only["Status"] == "SUCCESS"
-    assert answers.only["PhysicalResourceId"] == OBJECT
-
-
 def test_put_object_on_delete_of_a_failed_create_calls_nothing(s3):
     client, _ = s3  # the Stubber fails on any call
     answers = Answers()
@@ -296,11 +290,10 @@ def test_put_object_on_delete_of_a_failed_create_calls_nothing(s3):
     assert answers.only["Status"] == "SUCCESS"
 
 
-def test_put_object_on_delete_after_the_bucket_is_gone_succeeds(s3):
+@pytest.mark.parametrize("code", ["NoSuchBucket", "404"])
+def test_put_object_on_delete_after_the_bucket_or_object_is_gone_succeeds(s3, code):
     client, stubber = s3
-    stubber.add_client_error(
-        "delete_object", service_error_code="NoSuchBucket", http_status_code=404
-    )
+    stubber.add_client_error("head_object", service_error_code=code, http_status_code=404)
     answers = Answers()
     handler.put_object(file_event("Delete", OBJECT), client=client, sleep=pytest.fail, send=answers)
     assert answers.only["Status"] == "SUCCESS"
@@ -309,9 +302,73 @@ def test_put_object_on_delete_after_the_bucket_is_gone_succeeds(s3):
 def test_put_object_on_delete_fails_on_other_errors(s3):
     client, stubber = s3
     stubber.add_client_error(
-        "delete_object", service_error_code="InternalError", http_status_code=500
+        "head_object", service_error_code="InternalError", http_status_code=500
     )
     answers = Answers()
     handler.put_object(file_event("Delete", OBJECT), client=client, sleep=pytest.fail, send=answers)
     assert answers.only["Status"] == "FAILED"
     assert "InternalError" in answers.only["Reason"]
+
+
+# The sequences CloudFormation runs, against moto's S3 (the `account` fixture: eu-west-1).
+
+
+def run_file(client, request_type: str, logical_id: str, physical_id=None, **changes) -> dict:
+    """One request for the LabFile `logical_id`; returns the answer sent to CloudFormation."""
+    sent = file_event(request_type, physical_id, **changes) | {"LogicalResourceId": logical_id}
+    answers = Answers()
+    handler.put_object(sent, client=client, sleep=pytest.fail, send=answers)
+    assert answers.only["Status"] == "SUCCESS", answers.only
+    return answers.only
+
+
+@pytest.fixture
+def bucket(account):
+    client = account.client("s3")
+    client.create_bucket(
+        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    return client
+
+
+def body_of(client, key: str = "index.html") -> str:
+    return client.get_object(Bucket=BUCKET, Key=key)["Body"].read().decode()
+
+
+def test_a_file_moved_to_another_logical_id_keeps_its_object(bucket):
+    """A construct renamed: CloudFormation creates the new resource (same key, same physical
+    id), then deletes the old one with that id; the object must survive."""
+    old = run_file(bucket, "Create", "SiteFilesIndexHtml")
+    new = run_file(bucket, "Create", "PagesIndexHtml", Body="<h1>New</h1>")
+    assert new["PhysicalResourceId"] == old["PhysicalResourceId"] == OBJECT
+    run_file(bucket, "Delete", "SiteFilesIndexHtml", OBJECT)
+    assert body_of(bucket) == "<h1>New</h1>"
+    run_file(bucket, "Delete", "PagesIndexHtml", OBJECT)  # its own: deleted
+    assert bucket.list_objects_v2(Bucket=BUCKET).get("Contents", []) == []
+
+
+def test_a_changed_key_deletes_the_old_object_only(bucket):
+    """The key changes: the new id makes CloudFormation delete the old one (old properties)."""
+    run_file(bucket, "Create", "SiteFilesIndexHtml")
+    moved = run_file(bucket, "Update", "SiteFilesIndexHtml", OBJECT, Key="home.html")
+    assert moved["PhysicalResourceId"] == f"s3://{BUCKET}/home.html"
+    run_file(bucket, "Delete", "SiteFilesIndexHtml", OBJECT)
+    keys = [o["Key"] for o in bucket.list_objects_v2(Bucket=BUCKET)["Contents"]]
+    assert keys == ["home.html"]
+
+
+def test_an_object_someone_else_wrote_last_is_left(bucket):
+    """Overwritten by hand (or written before the mark): not this resource's to delete."""
+    run_file(bucket, "Create", "SiteFilesIndexHtml")
+    bucket.put_object(Bucket=BUCKET, Key="index.html", Body=b"<h1>Mine</h1>")
+    run_file(bucket, "Delete", "SiteFilesIndexHtml", OBJECT)
+    assert body_of(bucket) == "<h1>Mine</h1>"
+
+
+def test_the_writers_mark_names_neither_the_account_nor_the_resource(bucket):
+    """A website's objects are public, and so is their metadata (x-amz-meta-...)."""
+    run_file(bucket, "Create", "SiteFilesIndexHtml")
+    (mark,) = bucket.head_object(Bucket=BUCKET, Key="index.html")["Metadata"].values()
+    assert "123456789012" not in mark
+    assert "SiteFiles" not in mark
+    assert "ana-Lab" not in mark

@@ -13,9 +13,9 @@ from stacks import LABS
 from tests.synth import PARTICIPANT, synthesize
 
 LAB_IDS = [lab.lab_id for lab in LABS]
-# Every stack of a default synth: the labs and the course watcher (stacks/course_watch.py),
-# which the same guards cover.
-STACK_IDS = [*LAB_IDS, "CourseWatch", "CourseNetwork"]
+# Every stack of a default synth: the labs and the trainer's course stacks (the watcher, the
+# network, the service roles: stacks/course_*.py), which the same guards cover.
+STACK_IDS = [*LAB_IDS, "CourseWatch", "CourseNetwork", "CourseServiceRoles"]
 NAG_PLUGIN = "AwsSolutions"
 RETAINING_POLICIES = {"Retain", "Snapshot", "RetainExceptOnCreate"}
 

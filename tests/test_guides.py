@@ -184,3 +184,94 @@ def test_each_guide_states_its_sheets_figures(lab_id):
     text = LAB_GUIDES[lab_id].read_text().lower()
     missing = [figure for figure in _sheet_figures()[lab_id] if figure.lower() not in text]
     assert missing == [], f"{lab_id}'s guide does not state {missing}"
+
+
+# --- commands as a student runs them -----------------------------------------------------------
+# A fenced block and its language; an inline code span (it may wrap, in a quote too).
+FENCE = re.compile(
+    r"^(?P<indent> *)```(?P<language>\w*)\n(?P<body>.*?)^(?P=indent)```", re.M | re.S
+)
+INLINE_CODE = re.compile(r"`([^`]+)`")
+SHELL = {"sh", "bash", "shell", "console"}
+PASTED = SHELL | {"json"}  # what a student runs or pastes: commands, and IAM policies
+# Inline code that reads as a command: a program the guides run, or a variable set.
+COMMAND_START = re.compile(
+    r"\s*(?:\$ )?(?:aws|npx|make|curl|mysql|sudo|git|labcheck|python\S*|\.venv/\S+|[A-Z_]+=\S*)\s"
+)
+REGION_NAME = re.compile(
+    r"\b(?:us|eu|ap|sa|ca|me|af|il|mx)(?:-gov)?-"
+    r"(?:north|south|east|west|central|northeast|northwest|southeast|southwest)-\d\b"
+)
+# `labcheck` run as a command of its own (there is none on the PATH), not `python -m labcheck`.
+BARE_LABCHECK = re.compile(r"(?:^|[;&|(]\s*|\$ )labcheck\s+\S")
+LAB_FOLDER_GUIDES = sorted((ROOT / "labs").glob("**/README.md"))
+
+
+def commands(text: str) -> list[str]:
+    """What a guide tells to run or paste: each line of its shell and JSON blocks, and inline
+    code that starts like a command (untagged blocks are output, shown to compare)."""
+    found = [
+        line
+        for block in FENCE.finditer(text)
+        if block["language"] in PASTED
+        for line in block["body"].splitlines()
+        if line.strip()
+    ]
+    for code in INLINE_CODE.findall(FENCE.sub("", text)):
+        code = " ".join(re.sub(r"^\s*>", "", line) for line in code.splitlines()).strip()
+        if COMMAND_START.match(code + " "):
+            found.append(code)
+    return found
+
+
+def test_the_command_finders_see_what_a_guide_tells_to_run(tmp_path):
+    guide = (
+        "Then `labcheck LabBackup --participant $P` finds it, and `make check\n"
+        "> LAB=LabBackup PARTICIPANT=$P` too. Prices are for us-east-1.\n"
+        "```sh\naws dynamodb query --table-name Users --region us-east-1\n"
+        ".venv/bin/python -m labcheck LabBackup --participant ana\n```\n"
+        '```json\n{"Resource": "arn:aws:rds-db:eu-west-1:1:dbuser:x/u"}\n```\n'
+        "```\nok  VPCs in ap-southeast-2: 1 of 5\n```\n"
+        "`region eu-west-1 (from AWS_REGION)` is printed.\n"
+    )
+    found = commands(guide)
+    assert found == [
+        "aws dynamodb query --table-name Users --region us-east-1",
+        ".venv/bin/python -m labcheck LabBackup --participant ana",
+        '{"Resource": "arn:aws:rds-db:eu-west-1:1:dbuser:x/u"}',
+        "labcheck LabBackup --participant $P",
+        "make check  LAB=LabBackup PARTICIPANT=$P",
+    ]
+    assert [c for c in found if REGION_NAME.search(c)] == [found[0], found[2]]
+    assert [c for c in found if BARE_LABCHECK.search(c)] == [found[3]]
+    assert not REGION_NAME.search("--region <region>")
+    assert REGION_NAME.search("us-gov-west-1")
+
+
+@pytest.mark.parametrize("guide", LAB_FOLDER_GUIDES, ids=_ids(LAB_FOLDER_GUIDES))
+def test_no_guide_command_names_a_region(guide):
+    """A class may run in any region: a command with `--region us-east-1` (or an ARN or URL of
+    one) fails in an eu-west-1 class. The guides use `$REGION`, which each sets at the top."""
+    named = [command for command in commands(guide.read_text()) if REGION_NAME.search(command)]
+    assert named == [], f'{guide.relative_to(ROOT)}: use "$REGION" instead'
+
+
+@pytest.mark.parametrize("lab_id", LAB_GUIDES)
+def test_a_lab_guide_sets_the_region_once_in_its_first_commands_before_any_use(lab_id):
+    text = LAB_GUIDES[lab_id].read_text()
+    first = next(block for block in FENCE.finditer(text) if block["language"] in SHELL)
+    assignments = [match.start() for match in re.finditer(r"^REGION=", text, re.M)]
+    assert len(assignments) == 1, "set once"
+    assert first.start("body") <= assignments[0] < first.end("body"), "in the first commands"
+    assert "aws configure get region" in first["body"]
+    assert "AWS_REGION" in first["body"]
+    uses = [match.start() for match in re.finditer(r"\$\{?REGION\b", text)]
+    assert all(use > assignments[0] for use in uses)
+
+
+@pytest.mark.parametrize("guide", GUIDES, ids=_ids(GUIDES))
+def test_no_guide_tells_to_run_a_bare_labcheck(guide):
+    """There is no `labcheck` on the PATH: `make check LAB=... PARTICIPANT=...` in the project
+    folder, or `.venv/bin/python -m labcheck ...` for a build with names of one's own."""
+    bare = [command for command in commands(guide.read_text()) if BARE_LABCHECK.search(command)]
+    assert bare == [], f"{guide.relative_to(ROOT)}: say make check LAB=<LabId> PARTICIPANT=$P"

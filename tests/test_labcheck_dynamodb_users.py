@@ -51,6 +51,16 @@ def test_a_hand_built_table_finds_its_index_without_a_name(account):
     assert_all_met(results(LAB, checker(), {"table": TABLE, "index": None}))
 
 
+def test_a_sort_key_beside_email_is_not_the_sheets_key(account):
+    """The sheet's key is email alone: a table keyed by email and a sort key fails, naming both."""
+    found = lab_results(account, sort_key="createdAt")
+    key = found["The partition key is email (String), with no sort key"]
+    assert (key.status, key.detail) == (
+        Status.FAIL,
+        "the table's key is HASH email (S), RANGE createdAt (S)",
+    )
+
+
 def test_missing_hobbies_are_named(account):
     item = {**JOHN_DOE, "hobbies": {"L": [{"S": "coding"}]}}
     found = lab_results(account, item=item)

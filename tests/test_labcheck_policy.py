@@ -4,6 +4,10 @@ Every lab's checks run against moto with a hook on botocore's `before-parameter-
 (emitted for every call, also those the Stubber answers, whose `before-call` handler would stop
 the emit before ours) that records each API operation. The recorded operations must be reads,
 each listed in `PERMISSIONS`, and the policy must grant exactly their IAM actions.
+
+Where the policy lets those actions reach (which buckets, objects and tables) is judged by
+tests/iam_evaluation.py on the policy file (moto would evaluate no condition, and authorizes
+DynamoDB calls against `*`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import pytest
 
 from labcheck.aws import PERMISSIONS, POLICY_FILE, Aws, stack_outputs
 from labcheck.cli import LABS, names_by_hand
+from tests.iam_evaluation import Principal, Request, evaluate
 from tests.labcheck_builds import backup, dynamodb_users, rds_mysql, s3_lifecycle, s3_website
 from tests.labcheck_fixtures import REGION, assert_all_met, create_stack, fake_account
 
@@ -98,22 +103,62 @@ def _resources_of(action: str) -> set[str]:
     }
 
 
-def test_objects_are_read_only_where_the_checks_read_them():
-    assert _resources_of("s3:GetObject") == {
-        "arn:aws:s3:::*/test.txt",
-        "arn:aws:s3:::*/index.html",
-        "arn:aws:s3:::*/error.html",
-    }
+# Issue 25, path 8: the policy read test.txt, index.html and error.html of every bucket, listed
+# every bucket and queried every *-Users table. The names labcheck reads: the guides' by hand
+# (`<p>-lifecycle-<account>`, `lifecycle-lab-<you>-<random>`, the same with website) and
+# CloudFormation's for the stacks (`<stack name, lowercased>-<logical id>-<random>`).
+LAB_BUCKETS = [
+    "ana-lifecycle-123456789012",
+    "lifecycle-lab-zoe-7f3a",
+    "labs3lifecycle-lifecyclebucketb5db832a-1x2y3z",
+    "ana-labs3lifecycle-lifecyclebucketb5db832a-1x2y3z",
+    "ana-website-123456789012",
+    "website-lab-zoe-7f3a",
+    "labs3website-websitebucket75c24d94-1x2y3z",
+]
 
 
-@pytest.mark.parametrize("action", ["dynamodb:GetItem", "dynamodb:Query"])
-def test_items_are_read_only_in_the_users_tables(action):
-    assert _resources_of(action) == {
-        "arn:aws:dynamodb:*:*:table/Users",
-        "arn:aws:dynamodb:*:*:table/Users/index/*",
-        "arn:aws:dynamodb:*:*:table/*-Users",
-        "arn:aws:dynamodb:*:*:table/*-Users/index/*",
-    }
+def reader() -> Principal:
+    """A role with labs/labcheck-policy.json (the trainer's report, a student's checker)."""
+    policy = json.loads(POLICY.read_text())
+    return Principal("arn:aws:iam::123456789012:role/labcheck", [policy])
+
+
+@pytest.mark.parametrize(
+    ("action", "resource", "allowed"),
+    [
+        *(("s3:ListBucket", f"arn:aws:s3:::{b}", True) for b in LAB_BUCKETS),
+        ("s3:ListBucket", "arn:aws:s3:::payroll-exports", False),
+        ("s3:GetBucketPolicy", "arn:aws:s3:::payroll-exports", False),
+        ("s3:GetObject", "arn:aws:s3:::ana-lifecycle-123456789012/test.txt", True),
+        ("s3:GetObject", "arn:aws:s3:::ana-website-123456789012/index.html", True),
+        ("s3:GetObject", "arn:aws:s3:::ana-website-123456789012/error.html", True),
+        ("s3:GetObject", "arn:aws:s3:::ana-lifecycle-123456789012/notes.txt", False),
+        ("s3:GetObject", "arn:aws:s3:::payroll-exports/test.txt", False),
+        ("s3:GetObject", "arn:aws:s3:::payroll-exports/index.html", False),
+        ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:123456789012:table/ben-Users", True),
+        ("dynamodb:Query", "arn:aws:dynamodb:us-east-1:123456789012:table/ben-Users", False),
+        (
+            "dynamodb:Query",
+            "arn:aws:dynamodb:us-east-1:123456789012:table/ben-Users/index/name-index",
+            True,
+        ),
+        ("dynamodb:Scan", "arn:aws:dynamodb:us-east-1:123456789012:table/ben-Users", False),
+        ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:123456789012:table/Orders", False),
+    ],
+)
+def test_the_policy_reads_what_labcheck_reads_and_nothing_else(action, resource, allowed):
+    """Judged by tests/iam_evaluation.py on labs/labcheck-policy.json."""
+    decision = evaluate(reader(), Request(action, resource))
+    assert decision.allowed is allowed, decision.reason
+
+
+def test_the_guides_name_buckets_the_policy_reads():
+    """The guides' names by hand (labcheck.cli's) are among those the policy reads."""
+    for lab_id in ("LabS3Lifecycle", "LabS3Website"):
+        (template,) = [n.by_hand for n in LABS[lab_id].names if n.by_hand]
+        name = template.format(participant="ana", account="123456789012")
+        assert evaluate(reader(), Request("s3:ListBucket", f"arn:aws:s3:::{name}")), name
 
 
 def test_only_the_calls_iam_cannot_scope_run_on_every_resource():

@@ -9,6 +9,7 @@ from tests.labcheck_builds.rds_mysql import (
 )
 from tests.labcheck_fixtures import (
     LabChecks,
+    StubbedCalls,
     checker,
     results,
 )
@@ -59,12 +60,26 @@ def test_a_read_replica_is_reported(account):
 
 
 def test_a_maximum_storage_equal_to_the_allocated_storage_is_autoscaling_off(account):
-    found = lab_results(account, AllocatedStorage=20, MaxAllocatedStorage=20)
+    """RDS reports MaxAllocatedStorage 20 for 20 GB allocated: autoscaling cannot grow it. moto
+    drops a maximum equal to the allocation (a build in moto would never reach the comparison),
+    so the instance built in moto is described with the maximum RDS would report (Stubber)."""
+    lab_results(account)
+    aws = checker()
+    (built,) = account.client("rds").describe_db_instances(DBInstanceIdentifier=INSTANCE)[
+        "DBInstances"
+    ]
+    StubbedCalls(aws, "rds", {"describe_db_instances"}).stubber.add_response(
+        "describe_db_instances",
+        {"DBInstances": [built | {"AllocatedStorage": 20, "MaxAllocatedStorage": 20}]},
+        {"DBInstanceIdentifier": INSTANCE},
+    )
+    found = results(LAB, aws, {"db_instance": INSTANCE})
     storage = found["20-50 GB of storage, with storage autoscaling (a maximum storage set)"]
     assert (storage.status, storage.detail) == (
         "FAIL",
         "20 GB allocated, storage autoscaling off (no maximum storage)",
     )
+    assert found["The engine is MySQL"].status == "PASS", "the rest is described as built"
 
 
 def test_a_maximum_storage_above_the_allocated_storage_is_autoscaling_on(account):

@@ -4,6 +4,9 @@ moto (in-process) fakes EC2 network interfaces with tags, the `vpc-id` and `tag-
 and their deletion, and RDS instances in DB subnet groups; an interface attached to an
 environment ('in-use') comes from botocore's Stubber, which moto cannot make without an
 instance.
+
+What the handler acts on is its environment (set at deploy time), never the event: an event
+naming another lab's subnet group deletes nothing of that lab.
 """
 
 import boto3
@@ -21,27 +24,30 @@ STARTED = 1_000_000.0
 TIMEOUT_SECONDS = 1200
 
 
-def delete_event(
-    vpc: str,
-    deadline: float = STARTED + TIMEOUT_SECONDS,
-    subnet_group: str = "",
-    keep: tuple[str, ...] = (),
-) -> dict:
+def delete_event(vpc: str, deadline: float = STARTED + TIMEOUT_SECONDS) -> dict:
     return {
         "RequestType": "Delete",
         "PhysicalResourceId": vpc,
-        "ResourceProperties": {
-            "VpcId": vpc,
-            "DbSubnetGroupName": subnet_group,
-            "KeepDbInstances": list(keep),
-            "TimeoutSeconds": str(TIMEOUT_SECONDS),
-        },
+        "ResourceProperties": {"TimeoutSeconds": str(TIMEOUT_SECONDS)},
         handler.DEADLINE_KEY: deadline,
     }
 
 
-def run(client, event, now=STARTED, rds=None) -> dict:
-    return handler.is_complete(event, None, ec2=client, rds=rds, now=lambda: now)
+def environment(
+    vpc: str, subnet_group: str = "", keep: tuple[str, ...] = (), groups: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """The function's environment, as lab_constructs/network_cleanup.py sets it at deploy."""
+    variables = {
+        "LAB_VPC_ID": vpc,
+        "LAB_DB_SUBNET_GROUP": subnet_group,
+        "LAB_KEEP_DB_INSTANCES": ",".join(keep),
+    }
+    return variables | ({"LAB_INTERFACE_SECURITY_GROUPS": ",".join(groups)} if groups else {})
+
+
+def run(client, event, now=STARTED, rds=None, env=None) -> dict:
+    env = env or environment(event["PhysicalResourceId"])
+    return handler.is_complete(event, None, ec2=client, rds=rds, now=lambda: now, environ=env)
 
 
 @pytest.fixture
@@ -71,15 +77,15 @@ def existing(ec2) -> set[str]:
     }
 
 
-def test_create_names_the_vpc_as_physical_id():
-    event = {"RequestType": "Create", "ResourceProperties": {"VpcId": "vpc-1"}}
-    assert handler.on_event(event) == {"PhysicalResourceId": "vpc-1"}
+def test_create_names_the_vpc_of_its_environment_as_physical_id():
+    event = {"RequestType": "Create", "ResourceProperties": {"VpcId": "vpc-of-the-event"}}
+    assert handler.on_event(event, environ=environment("vpc-1")) == {"PhysicalResourceId": "vpc-1"}
 
 
 def test_delete_sets_the_deadline():
     event = delete_event("vpc-1")
     del event[handler.DEADLINE_KEY]
-    result = handler.on_event(event, now=lambda: STARTED)
+    result = handler.on_event(event, now=lambda: STARTED, environ=environment("vpc-1"))
     assert result == {"PhysicalResourceId": "vpc-1", handler.DEADLINE_KEY: STARTED + 1200}
 
 
@@ -181,13 +187,35 @@ def test_a_replica_made_by_hand_in_the_lab_network_is_deleted_the_stacks_own_kep
     db_instance(rds, "ana-lab-rds-mysql", "ana-labrdsmysql-subnets")  # the stack's own
     db_instance(rds, "my-replica", "ana-labrdsmysql-subnets")  # made by hand
     db_instance(rds, "ben-lab-rds-mysql", "ben-labrdsmysql-subnets")  # another lab's
-    event = delete_event(vpc, subnet_group="ana-labrdsmysql-subnets", keep=("ana-lab-rds-mysql",))
+    env = environment(vpc, "ana-labrdsmysql-subnets", keep=("ana-lab-rds-mysql",))
 
-    run(ec2, event, rds=rds)
+    run(ec2, delete_event(vpc), rds=rds, env=env)
 
     left = {i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]}
     assert "my-replica" not in left, "the replica made by hand is deleted"
     assert {"ana-lab-rds-mysql", "ben-lab-rds-mysql"} <= left, "nothing else is touched"
+
+
+def test_an_event_naming_another_labs_subnet_group_deletes_nothing_of_that_lab(account):
+    """Issue 25, path 3: ana invoked her clean-up with ben's subnet group in the event's
+    ResourceProperties, and ben's database was deleted. The names are the environment's."""
+    ec2, rds = account.client("ec2"), account.client("rds")
+    groups = ("ana-labrdsmysql-subnets", "ben-labrdsmysql-subnets")
+    vpc = lab_network(rds, ec2, *groups, cidr="10.5")
+    db_instance(rds, "ana-lab-rds-mysql", "ana-labrdsmysql-subnets")
+    db_instance(rds, "ben-lab-rds-mysql", "ben-labrdsmysql-subnets")
+    event = delete_event(vpc)
+    event["ResourceProperties"] |= {
+        "VpcId": vpc,
+        "DbSubnetGroupName": "ben-labrdsmysql-subnets",
+        "KeepDbInstances": [],
+    }
+    env = environment(vpc, "ana-labrdsmysql-subnets", keep=("ana-lab-rds-mysql",))
+
+    assert run(ec2, event, rds=rds, env=env) == {"IsComplete": True}
+
+    left = {i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]}
+    assert left == {"ana-lab-rds-mysql", "ben-lab-rds-mysql"}
 
 
 def test_an_instance_still_being_deleted_is_waited_for_and_named_at_the_deadline():
@@ -210,9 +238,9 @@ def test_an_instance_still_being_deleted_is_waited_for_and_named_at_the_deadline
             },
             {},
         )
-        event = delete_event("vpc-1", deadline=STARTED - 1, subnet_group="lab-subnets")
+        event = delete_event("vpc-1", deadline=STARTED - 1)
         with pytest.raises(handler.CleanupError, match=r"DB instance my-replica \(deleting\)"):
-            run(ec2, event, rds=rds)
+            run(ec2, event, rds=rds, env=environment("vpc-1", "lab-subnets"))
 
 
 def test_in_a_shared_network_only_the_participants_own_cloudshell_interfaces_count(ec2):
@@ -237,10 +265,9 @@ def test_in_a_shared_network_only_the_participants_own_cloudshell_interfaces_cou
         )["NetworkInterface"]["NetworkInterfaceId"]
         for name, group in groups.items()
     }
-    event = delete_event(vpc)
-    event["ResourceProperties"]["InterfaceSecurityGroupIds"] = [groups["ana-cloudshell"]]
+    env = environment(vpc, groups=(groups["ana-cloudshell"],))
 
-    assert run(ec2, event) == {"IsComplete": True}
+    assert run(ec2, delete_event(vpc), env=env) == {"IsComplete": True}
 
     left = existing(ec2)
     assert interfaces["ana-cloudshell"] not in left

@@ -6,6 +6,8 @@ StopBackupJob, ListRecoveryPointsByBackupVault, DeleteRecoveryPoint; see
 moto/backup/responses.py), so it cannot fake them. The Stubber also
 checks each request and response against the AWS Backup API model, and fails on any call the
 test did not expect.
+
+The vault is the function's environment (set at deploy time), never the event's.
 """
 
 import pytest
@@ -41,7 +43,7 @@ def delete_event(deadline: float = STARTED + TIMEOUT_SECONDS) -> dict:
     return {
         "RequestType": "Delete",
         "PhysicalResourceId": VAULT,
-        "ResourceProperties": {"BackupVaultName": VAULT, "TimeoutSeconds": str(TIMEOUT_SECONDS)},
+        "ResourceProperties": {"TimeoutSeconds": str(TIMEOUT_SECONDS)},
         handler.DEADLINE_KEY: deadline,
     }
 
@@ -127,19 +129,39 @@ def expect_delete_error(stubber: Stubber, number: int, code: str, message: str) 
     )
 
 
+# The function's environment, as lab_constructs/backup_vault.py sets it at deploy.
+ENVIRONMENT = {"BACKUP_VAULT_NAME": VAULT}
+
+
 def run(client, event=None, now=STARTED) -> dict:
-    return handler.is_complete(event or delete_event(), None, client=client, now=lambda: now)
+    return handler.is_complete(
+        event or delete_event(), None, client=client, now=lambda: now, environ=ENVIRONMENT
+    )
 
 
-def test_create_names_the_vault_as_physical_id():
-    event = {"RequestType": "Create", "ResourceProperties": {"BackupVaultName": VAULT}}
-    assert handler.on_event(event) == {"PhysicalResourceId": VAULT}
+def test_create_names_the_vault_of_its_environment_as_physical_id():
+    event = {"RequestType": "Create", "ResourceProperties": {"BackupVaultName": "ben-Vault"}}
+    assert handler.on_event(event, environ=ENVIRONMENT) == {"PhysicalResourceId": VAULT}
+
+
+def test_an_event_naming_another_vault_stops_none_of_its_jobs(backup):
+    """Issue 25, path 3: invoked with ben's vault in the event, the purge stopped ben's jobs.
+    The Stubber fails on any call but those on the environment's vault."""
+    client, stubber = backup
+    expect_jobs(stubber, [job("ana-job", "RUNNING")])
+    stubber.add_response("stop_backup_job", {}, {"BackupJobId": "ana-job"})
+    expect_pages_only(stubber, [])
+    event = delete_event()
+    event["ResourceProperties"]["BackupVaultName"] = "ben-LabBackupVault"
+    with stubber:
+        assert run(client, event) == {"IsComplete": False}
+        stubber.assert_no_pending_responses()
 
 
 def test_delete_sets_the_deadline_from_the_timeout_property():
     event = delete_event()
     del event[handler.DEADLINE_KEY]
-    assert handler.on_event(event, now=lambda: STARTED) == {
+    assert handler.on_event(event, now=lambda: STARTED, environ=ENVIRONMENT) == {
         "PhysicalResourceId": VAULT,
         handler.DEADLINE_KEY: STARTED + TIMEOUT_SECONDS,
     }

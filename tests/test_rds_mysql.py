@@ -8,11 +8,11 @@ tests/lab_constructs/; here, what the lab asks for and how the stack configures 
 
 import pytest
 
-from course.builder import build_app
 from course.config import ContextError
 from lab_constructs.database import DATABASE_INSIGHTS_CLASSES, supports_database_insights
+from stacks.app import build_app
 from tests.synth import EVERY_OPTION, PARTICIPANT
-from tests.templates import of_type
+from tests.templates import handler_environment, of_type
 
 LAB = "LabRdsMysql"
 PUBLIC_CIDR = EVERY_OPTION["db_public_access_cidr"]
@@ -422,11 +422,12 @@ def test_the_network_cleanup_is_given_the_labs_vpc_groups_and_db_subnet_group(te
         if "CloudShell" in r["Properties"]["GroupDescription"]
     ]
     assert shell_group in depends_on, "deleted before CloudShell's security group"
+    environment = handler_environment(template, "LAB_VPC_ID")
     (vpc_id,) = of_type(template, "AWS::EC2::VPC")
-    assert resource["Properties"]["VpcId"] == {"Ref": vpc_id}
+    assert environment["LAB_VPC_ID"] == {"Ref": vpc_id}
     (subnet_group,) = of_type(template, "AWS::RDS::DBSubnetGroup")
     assert subnet_group in depends_on, "deleted before the DB subnet group a replica would use"
-    assert resource["Properties"]["DbSubnetGroupName"] == {"Ref": subnet_group}
+    assert environment["LAB_DB_SUBNET_GROUP"] == {"Ref": subnet_group}
     (database_group,) = [
         logical_id
         for logical_id in of_type(template, "AWS::EC2::SecurityGroup")
@@ -436,13 +437,15 @@ def test_the_network_cleanup_is_given_the_labs_vpc_groups_and_db_subnet_group(te
 
 
 def test_network_cleanup_keeps_the_stacks_own_instances(template, options):
-    _, resource = cleanup(template)
-    assert resource["Properties"]["KeepDbInstances"] == [{"Ref": primary(template)[0]}]
-    _, with_replica = cleanup(options)
-    assert with_replica["Properties"]["KeepDbInstances"] == [
-        {"Ref": primary(options)[0]},
-        *({"Ref": replica_id} for replica_id in replicas(options)),
-    ]
+    keep = handler_environment(template, "LAB_KEEP_DB_INSTANCES")["LAB_KEEP_DB_INSTANCES"]
+    assert keep == {"Ref": primary(template)[0]}
+    keep = handler_environment(options, "LAB_KEEP_DB_INSTANCES")["LAB_KEEP_DB_INSTANCES"]
+    assert keep == {
+        "Fn::Join": [
+            ",",
+            [{"Ref": primary(options)[0]}, *({"Ref": r} for r in replicas(options))],
+        ]
+    }
 
 
 def test_outputs_have_the_ids_labcheck_reads(template, options):

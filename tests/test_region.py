@@ -11,7 +11,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from course import classroom
+from classroom import run as class_run
+from classroom import runner, status
 from course.region import Region, resolve_region
 from labcheck.cli import main as labcheck
 from tests.synth import ROOT
@@ -137,7 +138,7 @@ def test_labcheck_prints_the_region_and_where_it_came_from(only_aws_region, caps
 
 
 def test_class_status_looks_in_the_region_the_cdk_deployed_into(only_aws_region, capsys):
-    assert classroom.main(["status", "--participants", "ana"]) == 0
+    assert status.main(["--participants", "ana"]) == 0
     lines = [" ".join(line.split()) for line in capsys.readouterr().out.splitlines()]
     assert lines[:2] == ["region us-west-2 (from AWS_REGION)", "ana LabS3Lifecycle CREATE_COMPLETE"]
 
@@ -145,16 +146,16 @@ def test_class_status_looks_in_the_region_the_cdk_deployed_into(only_aws_region,
 def test_class_runs_pass_the_profiles_region_to_the_cdk_cli(only_aws_region, tmp_path, monkeypatch):
     seen: list[dict] = []
 
-    class Recording(classroom.CdkRunner):
+    class Recording(runner.CdkRunner):
         def __call__(self, command, log):
             seen.append(self.env)
             return 1  # the synth fails: nothing else runs
 
-    monkeypatch.setattr(classroom, "CdkRunner", Recording)
+    monkeypatch.setattr(class_run, "CdkRunner", Recording)
     monkeypatch.delenv("AWS_REGION")
     monkeypatch.setenv("AWS_PROFILE", "lab")  # the CDK CLI would read it, and so do we
     argv = ["up", "--lab", "LabS3Lifecycle", "--participants", "ana", "--work-dir", str(tmp_path)]
-    assert classroom.main(argv) == classroom.EXIT_FAILED
+    assert class_run.main(argv) == class_run.EXIT_FAILED
     assert [env["AWS_REGION"] for env in seen] == ["eu-central-1"], (
         "the CDK CLI is told the region the states are read in"
     )

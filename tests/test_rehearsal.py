@@ -269,7 +269,7 @@ def test_every_rehearsed_lab_is_checked_by_labcheck():
 
 
 # --- a class run, interrupted by a real Ctrl-C -------------------------------------------------
-# `python -m course.classroom up` against the moto server, one participant at a time (moto mixes
+# `python -m classroom.run up` against the moto server, one participant at a time (moto mixes
 # up concurrent change sets: with `--concurrency 3` two of three stacks stay in
 # REVIEW_IN_PROGRESS, which the class run reports as failed). SIGINT goes to the runner's
 # process group, as the terminal sends it on Ctrl-C.
@@ -278,8 +278,12 @@ CLASS_TIMEOUT = 300
 
 
 def _class_run(env: dict[str, str], work_dir: Path, *args: str) -> subprocess.Popen[str]:
+    return _class_command(env, "classroom.run", *args, "--work-dir", str(work_dir))
+
+
+def _class_command(env: dict[str, str], module: str, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "course.classroom", *args, "--work-dir", str(work_dir)],
+        [sys.executable, "-m", module, *args],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -318,7 +322,9 @@ def test_ctrl_c_lets_the_running_deploy_finish_and_starts_no_other(bootstrapped,
     assert _stack_status(env, f"ben-{CLASS_LAB}") is None, "nothing starts after Ctrl-C"
     assert _stack_status(env, f"cem-{CLASS_LAB}") is None
 
-    status = _class_run(env, tmp_path, "status", "--lab", CLASS_LAB, "--participants", "ana ben")
+    status = _class_command(
+        env, "classroom.status", "--lab", CLASS_LAB, "--participants", "ana ben"
+    )
     lines = [" ".join(line.split()) for line in status.communicate(timeout=60)[0].splitlines()]
     assert lines == [
         "region us-east-1 (from AWS_REGION)",

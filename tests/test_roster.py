@@ -6,7 +6,9 @@ import subprocess
 
 import pytest
 
-from course import classroom, report, roster, sweep
+from classroom import report, status, sweep
+from classroom import run as class_run
+from course import roster
 from course.region import known_profiles
 from tests.synth import ROOT
 
@@ -57,7 +59,18 @@ def test_a_valid_roster_is_read_in_order(text, expected):
             "profile, email",
         ),
         ("participant,participant\nana,ana\n", "class.csv line 1: column(s) named twice"),
+        # Excel's CSV in a locale whose decimal mark is a comma; a tab-delimited export.
+        (
+            "participant;profile;email\nana;;ana@example.com\n",
+            "class.csv line 1: the roster is separated by ';': save it as CSV with commas "
+            "(participant,profile,email)",
+        ),
+        (
+            "\ufeffParticipant\tEmail\nana\tana@example.com\n",
+            "class.csv line 1: the roster is separated by tabs: save it as CSV with commas",
+        ),
         ("participant\nAna\n", "class.csv line 2: participant 'Ana': use 1-20 lowercase"),
+        ("participant\nlab\n", "class.csv line 2: participant 'lab': lab-... are names the course"),
         ("participant\nana-\n", "class.csv line 2: participant 'ana-': use 1-20 lowercase"),
         (
             "participant\nana\nben\nana\n",
@@ -84,6 +97,13 @@ def test_a_valid_roster_is_read_in_order(text, expected):
 )
 def test_a_bad_roster_is_refused_with_the_line_and_the_problem(text, problem):
     assert any(line.startswith(problem) for line in problems(text)), problems(text)
+
+
+def test_a_roster_with_semicolons_gets_one_line_naming_the_separator_not_an_unknown_column():
+    assert problems("participant;profile;email\nana;;\nben;;\n") == [
+        "class.csv line 1: the roster is separated by ';': save it as CSV with commas "
+        "(participant,profile,email)"
+    ]
 
 
 def test_every_problem_of_the_roster_is_listed_at_once_one_line_each():
@@ -149,7 +169,7 @@ def test_the_example_roster_is_valid():
     [
         ("class-up", '--class "class.csv" --participants "" up'),
         ("class-down", '--class "class.csv" --participants "" down'),
-        ("class-status", '--class "class.csv" --participants "" status'),
+        ("class-status", '--class "class.csv" --participants ""'),
         ("class-report", '--class "class.csv" --participants ""'),
         ("class-sweep", '--class "class.csv" --participants ""'),
     ],
@@ -162,7 +182,7 @@ def test_every_class_command_takes_class(target, expected):
         text=True,
         check=True,
     )
-    command = [line for line in result.stdout.splitlines() if "-m course." in line][-1]
+    command = [line for line in result.stdout.splitlines() if "-m classroom." in line][-1]
     assert expected in " ".join(command.split())
 
 
@@ -175,7 +195,7 @@ def test_class_up_passes_bootstrap_and_skips_the_preflight_only_when_asked():
             text=True,
             check=True,
         )
-        return [line for line in result.stdout.splitlines() if "-m course." in line][-1]
+        return [line for line in result.stdout.splitlines() if "-m classroom." in line][-1]
 
     assert "--bootstrap" in command("PARTICIPANTS=ana", "BOOTSTRAP=1")
     assert "--skip-preflight" in command("PARTICIPANTS=ana", "PREFLIGHT=0")
@@ -187,8 +207,8 @@ def test_class_up_passes_bootstrap_and_skips_the_preflight_only_when_asked():
 @pytest.mark.parametrize(
     "command",
     [
-        lambda argv: classroom.main(["up", "--lab", "LabS3Lifecycle", *argv], runner=refuse),
-        lambda argv: classroom.main(["status", *argv], runner=refuse),
+        lambda argv: class_run.main(["up", "--lab", "LabS3Lifecycle", *argv], runner=refuse),
+        lambda argv: status.main([*argv], session=refuse),
         lambda argv: report.main(["--lab", "LabDynamoDbUsers", *argv], session=refuse),
         lambda argv: sweep.main(["--lab", "LabBackup", *argv], account=refuse),
     ],

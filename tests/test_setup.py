@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.make_runner import run_make
 from tests.synth import ROOT
 
 # What `pip install -r requirements-labcheck.txt` (boto3 1.44) brings, and nothing else.
@@ -69,16 +70,10 @@ def test_the_app_and_the_tests_share_labchecks_boto3_pin():
 
 
 def _make(*args: str) -> str:
-    """`make ARGS` as typed in a shell, not as a sub-make of `make test` (no directory lines)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
-    return subprocess.run(
-        ["make", "--no-print-directory", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    """What `make ARGS` prints, stdout then stderr (set-up prints its steps to stderr)."""
+    result = run_make(*args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout + result.stderr
 
 
 def test_make_check_installs_only_labchecks_requirements():
@@ -136,6 +131,7 @@ def test_every_set_up_step_says_what_it_installs_and_how_long_it_takes():
         "Installing the app and the test tools into .venv/",
         "Installing the pinned CDK CLI into node_modules/",
         "Installing checkov into .venv-checkov/ for the tests",
+        "Installing Terraform and the AWS provider for the tests into .venv/",
     ]
     assert all(re.search(r"\(.*about \d+ s", step) for step in steps), steps
     assert "--quiet" not in first_run  # pip's and npm's progress shows

@@ -30,7 +30,10 @@ def normalized(template: dict) -> dict:
     return template
 
 
-@pytest.mark.parametrize("lab_id", [*(lab.lab_id for lab in LABS), "CourseWatch", "CourseNetwork"])
+COURSE_STACKS = ["CourseWatch", "CourseNetwork", "CourseServiceRoles"]
+
+
+@pytest.mark.parametrize("lab_id", [*(lab.lab_id for lab in LABS), *COURSE_STACKS])
 def test_template_matches_snapshot(synth, lab_id):
     actual = normalized(synth.template(lab_id))
     snapshot = SNAPSHOTS / f"{lab_id}.json"

@@ -2,8 +2,11 @@
 
 From the project root, with AWS credentials for the account the lab runs in:
 
-    .venv/bin/python labs/dynamodb_users/query_by_name.py --name "John Doe" --region us-east-1
+    .venv/bin/python labs/dynamodb_users/query_by_name.py --name "John Doe" --region "$REGION"
     .venv/bin/python labs/dynamodb_users/query_by_name.py --table ana-Users --name "John Doe"
+
+(`REGION`: the guide sets it. Without `--region`, boto3's own: `AWS_DEFAULT_REGION`, then the
+profile's; boto3 does not read `AWS_REGION`.)
 
 Prints each matching user as one JSON line; exits 1 when nobody has that name, 2 on an AWS error
 (no such table or index, no credentials, access denied).
@@ -56,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--table", default=TABLE_NAME, help="table name (default: %(default)s)")
     parser.add_argument("--name", default="John Doe", help="full name (default: %(default)s)")
-    parser.add_argument("--region", help="AWS region (default: your profile's or AWS_REGION)")
+    parser.add_argument(
+        "--region", help="AWS region (default: AWS_DEFAULT_REGION, else the profile's)"
+    )
     parser.add_argument("--index", default=INDEX_NAME, help="index name (default: %(default)s)")
     args = parser.parse_args(argv)
 

@@ -60,12 +60,28 @@ def test_the_vault_is_encrypted_with_the_given_key_named_and_unlocked(template):
     assert vault["UpdateReplacePolicy"] == "Delete"
 
 
-def test_the_purge_references_the_vault_so_it_is_deleted_first_within_45_minutes(template):
+def test_the_purge_depends_on_the_vault_so_it_is_deleted_first_within_45_minutes(template):
     vault_id, _ = only(template, "AWS::Backup::BackupVault")
     _, purge = only(template, "Custom::EmptyBackupVault")
-    assert purge["Properties"]["BackupVaultName"] == {"Fn::GetAtt": [vault_id, "BackupVaultName"]}
-    assert purge["Properties"]["TimeoutSeconds"] == "2700", "45 minutes: beyond Lambda's 15"
+    assert vault_id in purge["DependsOn"]
+    properties = {
+        k: v for k, v in purge["Properties"].items() if k not in ("ServiceToken", "ServiceTimeout")
+    }
+    assert properties == {"TimeoutSeconds": "2700"}, "45 minutes: beyond Lambda's 15"
     assert purge["DeletionPolicy"] == "Delete"
+
+
+def test_the_handlers_purge_the_vault_of_their_environment(template):
+    """Fixed at deploy time: the handler never takes the vault from the invoking event."""
+    vault_id, _ = only(template, "AWS::Backup::BackupVault")
+    environments = [
+        f["Properties"]["Environment"]["Variables"]
+        for f in of_type(template, "AWS::Lambda::Function").values()
+        if f["Properties"]["Handler"].startswith("index.")
+    ]
+    assert (
+        environments == [{"BACKUP_VAULT_NAME": {"Fn::GetAtt": [vault_id, "BackupVaultName"]}}] * 2
+    )
 
 
 def test_the_waiter_polls_every_30_seconds_for_50_minutes(template):

@@ -5,7 +5,7 @@ from aws_cdk import aws_ec2 as ec2
 from lab_constructs.course_network import CourseNetwork, shared_vpc
 from lab_constructs.network import ISOLATED_SUBNETS
 from tests.lab_constructs.helpers import bare_template
-from tests.templates import of_type, only
+from tests.templates import dependencies, of_type, only, role_statements
 
 VPC_PARAMETER = "/course-labs/network/vpc-id"
 SUBNETS_PARAMETER = "/course-labs/network/isolated-subnet-ids"
@@ -36,20 +36,43 @@ def test_no_internet_gateway_no_nat_one_free_s3_endpoint():
     assert endpoint["Properties"]["VpcEndpointType"] == "Gateway"
 
 
-def test_the_guard_waits_for_the_databases_before_the_network_goes():
+def test_the_guard_waits_for_participants_before_the_network_goes():
     template = _network()
     vpc_id, _ = only(template, "AWS::EC2::VPC")
     _, guard = only(template, "Custom::CourseNetworkGuard")
     assert guard["Properties"]["VpcId"] == {"Ref": vpc_id}
     assert guard["Properties"]["TimeoutSeconds"] == "1800"  # 30 minutes
     assert {vpc_id, *of_type(template, "AWS::EC2::Subnet")} <= set(guard["DependsOn"])
-    statements = [
-        s
-        for policy in of_type(template, "AWS::IAM::Policy").values()
-        for s in policy["Properties"]["PolicyDocument"]["Statement"]
-        if "rds:DescribeDBInstances" in str(s["Action"])
+    (role_id,) = [
+        function["Properties"]["Role"]["Fn::GetAtt"][0]
+        for function in of_type(template, "AWS::Lambda::Function").values()
+        if function["Properties"].get("Handler") == "index.is_complete"
     ]
-    assert [s["Action"] for s in statements] == ["rds:DescribeDBInstances"], "reads only"
+    actions: set[str] = set()
+    for statement in role_statements(template["Resources"], role_id):
+        found = statement["Action"]
+        actions |= {found} if isinstance(found, str) else set(found)
+    assert {action for action in actions if not action.startswith("logs:")} == {
+        "rds:DescribeDBInstances",
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeNetworkInterfaces",
+    }, "reads only, what blocks deleting the VPC"
+
+
+def test_the_network_and_its_parameters_outlive_the_guard():
+    """CloudFormation deletes a resource only after every resource that depends on it: the
+    guard, which waits for participants' databases, goes first. If it times out, the VPC and
+    the SSM parameters participants' stacks read are all still there."""
+    template = _network()
+    guard_id, _ = only(template, "Custom::CourseNetworkGuard")
+    after_the_guard = dependencies(template, guard_id)
+    network = {
+        logical_id
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"].startswith(("AWS::EC2::", "AWS::SSM::"))
+    }
+    assert of_type(template, "AWS::SSM::Parameter").keys() <= network
+    assert network - after_the_guard == set()
 
 
 def test_shared_vpc_reads_the_network_at_deploy_time_and_builds_nothing():

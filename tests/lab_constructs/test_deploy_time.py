@@ -22,7 +22,7 @@ def template() -> dict:
         function.function.add_to_role_policy(
             iam.PolicyStatement(actions=["sqs:SendMessage"], resources=["arn:aws:sqs:::q"])
         )
-        function.custom_resource(
+        function.handler.resource(
             stack, "Thing", resource_type="Custom::Thing", properties={"Size": "3"}
         )
 

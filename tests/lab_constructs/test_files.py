@@ -43,7 +43,8 @@ def test_one_content_type_for_every_file_when_given(folder):
     assert written["Properties"]["ContentType"] == "text/markdown"
 
 
-def test_the_writer_may_put_and_delete_the_named_keys_only(folder):
+def test_the_writer_may_put_read_and_delete_the_named_keys_only(folder):
+    """GetObject: HeadObject, to delete only an object the resource wrote."""
     template = _template(folder, ["a.txt", "page.html"])
     statements = [
         statement
@@ -52,7 +53,7 @@ def test_the_writer_may_put_and_delete_the_named_keys_only(folder):
         if "s3:PutObject" in statement["Action"]
     ]
     assert len(statements) == 1
-    assert sorted(statements[0]["Action"]) == ["s3:DeleteObject", "s3:PutObject"]
+    assert sorted(statements[0]["Action"]) == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
     keys = [r["Fn::Join"][1][-1] for r in statements[0]["Resource"]]
     assert keys == ["/a.txt", "/page.html"]
 

@@ -1,5 +1,6 @@
 """ParticipantSignIn on its own, in a bare Stack: an IAM user with a generated first password it
-must change, the two shared participant policies, and no access keys.
+must change, the two shared participant policies, the boundary of the participant's roles, a
+role for AWS Backup inside it, and no access keys.
 
 What the policies allow and deny, and the LabAccess stack: test_participant_access.py.
 """
@@ -27,11 +28,13 @@ def template() -> dict:
     )
 
 
-def test_it_creates_a_user_two_managed_policies_a_secret_and_no_access_key(template):
+def test_it_creates_a_user_three_managed_policies_a_role_a_secret_and_no_access_key(template):
     types = sorted(r["Type"] for r in template["Resources"].values())
     assert types == [
         "AWS::IAM::ManagedPolicy",
         "AWS::IAM::ManagedPolicy",
+        "AWS::IAM::ManagedPolicy",
+        "AWS::IAM::Role",
         "AWS::IAM::User",
         "AWS::SecretsManager::Secret",
     ], "no AWS::IAM::AccessKey: CloudFormation could not delete a user who has one"
@@ -61,27 +64,57 @@ def test_the_first_password_is_20_readable_characters_deleted_with_the_stack(tem
     assert "zoe" in props["Description"]
 
 
-def test_the_user_has_the_permissions_and_the_guards_policies_named_after_policy_name(template):
+def _policy_ids(template: dict) -> dict[str, str]:
     policies = of_type(template, "AWS::IAM::ManagedPolicy")
-    names = {k: p["Properties"]["ManagedPolicyName"] for k, p in policies.items()}
-    assert sorted(names.values()) == ["zoe-Pol", "zoe-PolGuards"]
+    return {p["Properties"]["ManagedPolicyName"]: k for k, p in policies.items()}
+
+
+def test_the_user_has_the_permissions_and_the_guards_policies_named_after_policy_name(template):
+    ids = _policy_ids(template)
+    assert sorted(ids) == ["zoe-Pol", "zoe-PolBoundary", "zoe-PolGuards"]
     _, user = only(template, "AWS::IAM::User")
     assert sorted(user["Properties"]["ManagedPolicyArns"], key=str) == sorted(
-        ({"Ref": k} for k in policies), key=str
-    )
+        ({"Ref": ids[name]} for name in ("zoe-Pol", "zoe-PolGuards")), key=str
+    ), "the boundary is for roles: as a policy of the user it would only add allows"
+
+
+def test_the_backup_role_is_for_aws_backup_inside_the_boundary(template):
+    _, role = only(template, "AWS::IAM::Role")
+    props = role["Properties"]
+    assert props["RoleName"] == "zoe-PolBackup"
+    assert props["PermissionsBoundary"] == {"Ref": _policy_ids(template)["zoe-PolBoundary"]}
+    assert props["AssumeRolePolicyDocument"]["Statement"] == [
+        {
+            "Action": "sts:AssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": "backup.amazonaws.com"},
+        }
+    ]
+    managed = json.dumps(props["ManagedPolicyArns"])
+    assert "service-role/AWSBackupServiceRolePolicyForBackup" in managed
+    assert "service-role/AWSBackupServiceRolePolicyForRestores" in managed
 
 
 @pytest.mark.parametrize(
-    ("name", "document"),
-    [("zoe-Pol", "participant-policy.json"), ("zoe-PolGuards", "participant-guards.json")],
+    ("name", "documents"),
+    [
+        ("zoe-Pol", ["participant-policy.json"]),
+        ("zoe-PolGuards", ["participant-guards.json"]),
+        ("zoe-PolBoundary", ["participant-role-boundary.json", "participant-guards.json"]),
+    ],
 )
-def test_each_policy_is_its_shared_document_as_written(template, name, document):
+def test_each_policy_is_its_shared_document_as_written(template, name, documents):
     (policy,) = [
         p["Properties"]
         for p in of_type(template, "AWS::IAM::ManagedPolicy").values()
         if p["Properties"]["ManagedPolicyName"] == name
     ]
-    written = json.loads((ACCESS_DIR / document).read_text())
+    written = {
+        "Version": "2012-10-17",
+        "Statement": [
+            s for d in documents for s in json.loads((ACCESS_DIR / d).read_text())["Statement"]
+        ],
+    }
     # CDK sorts the values of a list (e.g. a statement's resources); the order means nothing.
     assert _unordered(policy["PolicyDocument"]) == _unordered(written), (
         "no participant's name: one document for all"
@@ -115,6 +148,14 @@ def test_a_policy_of_exactly_6144_characters_is_accepted_and_one_more_refused(tm
         ValueError, match=r"p\.json has 6145 characters; a managed policy may have 6144"
     ):
         policy_document(path)
+
+
+def test_two_statements_with_one_sid_stop_synth(tmp_path):
+    statement = {"Sid": "Same", "Effect": "Deny", "Action": "*", "Resource": "*"}
+    for name in ("a.json", "b.json"):
+        (tmp_path / name).write_text(json.dumps({"Statement": [statement]}))
+    with pytest.raises(ValueError, match=r"statement ids used twice .*\['Same'\]"):
+        policy_document(tmp_path / "a.json", tmp_path / "b.json")
 
 
 def test_wildcard_findings_name_each_wildcard_of_the_allow_statements_with_its_reason(tmp_path):

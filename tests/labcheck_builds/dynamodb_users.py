@@ -26,6 +26,7 @@ def lab_results(
     *,
     table=True,
     key="email",
+    sort_key=None,
     billing="PAY_PER_REQUEST",
     item=JOHN_DOE,
     index_keys=("name",),
@@ -35,12 +36,13 @@ def lab_results(
     """Create the table in moto as a student would (with the given mistakes) and check it."""
     ddb = session.client("dynamodb")
     if table:
-        attributes = {key, *index_keys}
+        attributes = {key, *index_keys, *([sort_key] if sort_key else [])}
         capacity = {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
         provisioned = {"ProvisionedThroughput": capacity} if billing == "PROVISIONED" else {}
         ddb.create_table(
             TableName=TABLE,
-            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}]
+            + ([{"AttributeName": sort_key, "KeyType": "RANGE"}] if sort_key else []),
             AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in attributes],
             BillingMode=billing,
             GlobalSecondaryIndexes=[
@@ -57,5 +59,6 @@ def lab_results(
             **provisioned,
         )
         for user in (item, JANE):
-            ddb.put_item(TableName=TABLE, Item={key: user["email"], **user})
+            sorted_by = {sort_key: {"S": "2026-01-01"}} if sort_key else {}
+            ddb.put_item(TableName=TABLE, Item={key: user["email"], **sorted_by, **user})
     return results(LAB, aws or checker(), {"table": TABLE, "index": INDEX})

@@ -13,9 +13,15 @@ policy could be invisible yet.
   (aws-cdk issues 31429 and 37675, which AwsCustomResource does not retry). So AccessDenied is
   retried with growing pauses for about two minutes before the deploy fails.
 - `put_object` writes one file (`Body`, UTF-8 text, with its `ContentType`) to `Bucket`/`Key`
-  on Create and Update, and deletes it on Delete: when the file leaves the lab, when its key
-  changes (CloudFormation then deletes the old object), and before the bucket on destroy. It
-  retries AccessDenied like `put_item`, for the same reason.
+  on Create and Update, marked with its writer (metadata `lab-file-writer`: a hash of the stack
+  id and the resource's logical id, which names neither, as the object may be public), and on
+  Delete deletes the object only if that mark is still its own: when the file leaves the lab,
+  when its key changes (CloudFormation then deletes the old object), and before the bucket on
+  destroy. A file moved to another logical id (a construct renamed) keeps its key and physical
+  id `s3://bucket/key`: CloudFormation creates the new resource, which rewrites the object with
+  its own mark, then deletes the old one, which must not delete the object just written.
+  Objects nobody marked (written by hand, or before the mark) are left to the bucket's own
+  emptying on destroy. It retries AccessDenied like `put_item`, for the same reason.
 - `expiry_time` answers `at(...)` and the ISO time `Hours` hours after it runs, so a schedule
   counts from the deploy, not from the synth (LabStack's `-c expires_in_hours`).
 
@@ -24,6 +30,7 @@ Plain Python with boto3 (part of the Lambda runtime): testable with botocore's S
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -44,6 +51,8 @@ ACCESS_DENIED_PAUSES = (2, 4, 8, 16, 30, 30, 30)
 ACCESS_DENIED = frozenset({"AccessDeniedException", "AccessDenied"})
 ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"
 AT_EXPRESSION = "at(%Y-%m-%dT%H:%M:%S)"  # EventBridge Scheduler's one-time schedule, in UTC
+WRITER_METADATA = "lab-file-writer"  # x-amz-meta-lab-file-writer: who wrote a lab's file
+GONE = frozenset({"404", "NoSuchKey", "NoSuchBucket"})
 
 # What a handler returns: the physical resource id and the attributes (Fn::GetAtt).
 Answer = tuple[str, dict[str, str]]
@@ -83,17 +92,19 @@ def put_object(
     sleep: Callable[[float], None] = time.sleep,
     send: Sender | None = None,
 ) -> None:
-    """Custom resource handler: PutObject `Body` at `Bucket`/`Key`; DeleteObject on Delete."""
+    """Custom resource handler: PutObject `Body` at `Bucket`/`Key`; on Delete, DeleteObject if
+    this resource wrote it."""
 
     def handle() -> Answer:
         properties = event["ResourceProperties"]
         bucket, key = properties["Bucket"], properties["Key"]
         object_url = f"s3://{bucket}/{key}"
         s3 = client or boto3.client("s3")
+        writer = _writer(event)
         if event["RequestType"] == "Delete":
             # A Create that failed answered another id: it wrote nothing to delete.
             if event["PhysicalResourceId"] == object_url:
-                _delete_object(s3, bucket, key, sleep)
+                _delete_own_object(s3, bucket, key, writer, sleep)
             return event["PhysicalResourceId"], {}
         _retry_access_denied(
             lambda: s3.put_object(
@@ -101,6 +112,7 @@ def put_object(
                 Key=key,
                 Body=properties["Body"].encode(),
                 ContentType=properties["ContentType"],
+                Metadata={WRITER_METADATA: writer},
             ),
             ACCESS_DENIED_PAUSES,
             sleep,
@@ -111,17 +123,33 @@ def put_object(
     _answer(event, handle, send or _send)
 
 
-def _delete_object(s3: Any, bucket: str, key: str, sleep: Callable[[float], None]) -> None:
-    """Delete the object; a bucket that is already gone took it along."""
+def _writer(event: dict[str, Any]) -> str:
+    """This resource of this stack, as the mark on the objects it writes (a hash: the stack
+    id names the account, and a website's objects are public)."""
+    resource = f"{event['StackId']} {event['LogicalResourceId']}"
+    return hashlib.sha256(resource.encode()).hexdigest()[:32]
+
+
+def _delete_own_object(
+    s3: Any, bucket: str, key: str, writer: str, sleep: Callable[[float], None]
+) -> None:
+    """Delete the object if this resource wrote it last; one already gone (or its bucket) is
+    fine, one another resource (or a person) wrote is left."""
     try:
+        found = _retry_access_denied(
+            lambda: s3.head_object(Bucket=bucket, Key=key), ACCESS_DENIED_PAUSES, sleep
+        )
+        if found.get("Metadata", {}).get(WRITER_METADATA) != writer:
+            LOGGER.info("s3://%s/%s was written by another resource: left", bucket, key)
+            return
         _retry_access_denied(
             lambda: s3.delete_object(Bucket=bucket, Key=key), ACCESS_DENIED_PAUSES, sleep
         )
         LOGGER.info("deleted s3://%s/%s", bucket, key)
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "NoSuchBucket":
+        if error.response.get("Error", {}).get("Code") not in GONE:
             raise
-        LOGGER.info("the bucket %s is gone already", bucket)
+        LOGGER.info("s3://%s/%s is gone already", bucket, key)
 
 
 def expiry_time(

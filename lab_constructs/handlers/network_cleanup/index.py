@@ -22,7 +22,10 @@ VPC, the security groups and the DB subnet group, so CloudFormation deletes it f
   thing left, its status and the last error.
 
 Nothing outside the lab's VPC and DB subnet group is ever deleted; the role's IAM policy
-enforces the same for the interfaces (`ec2:Vpc` and the tag as conditions).
+enforces the same for the interfaces (`ec2:Vpc` and the tag as conditions). Which VPC, subnet
+group, security groups and instances are the lab's is fixed at deploy time, in the function's
+environment (`LAB_VPC_ID`, ...), never read from the invoking event: an event that names
+another lab's subnet group changes nothing.
 
 Plain Python with boto3 (part of the Lambda runtime): no CDK, testable with moto or Stubber.
 """
@@ -30,8 +33,10 @@ Plain Python with boto3 (part of the Lambda runtime): no CDK, testable with moto
 from __future__ import annotations
 
 import logging
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -40,11 +45,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 LOGGER = logging.getLogger()
 LOGGER.setLevel(logging.INFO)
 
-VPC_PROPERTY = "VpcId"
-SUBNET_GROUP_PROPERTY = "DbSubnetGroupName"
-KEEP_PROPERTY = "KeepDbInstances"
-# Optional: only interfaces in these security groups (a VPC shared by a class).
-GROUPS_PROPERTY = "InterfaceSecurityGroupIds"
+# The function's environment, set at deploy time (lab_constructs/network_cleanup.py).
+VPC_VARIABLE = "LAB_VPC_ID"
+SUBNET_GROUP_VARIABLE = "LAB_DB_SUBNET_GROUP"
+KEEP_VARIABLE = "LAB_KEEP_DB_INSTANCES"  # comma-separated
+# Optional: only interfaces in these security groups (a VPC shared by a class), comma-separated.
+GROUPS_VARIABLE = "LAB_INTERFACE_SECURITY_GROUPS"
 TIMEOUT_PROPERTY = "TimeoutSeconds"
 DEADLINE_KEY = "CleanupDeadline"
 CLOUDSHELL_TAG = "ManagedByCloudShell"
@@ -59,13 +65,40 @@ class CleanupError(RuntimeError):
     """Things are left at the deadline; the message names each and why."""
 
 
-def on_event(event: dict[str, Any], _context: Any = None, now: Callable[[], float] = time.time):
+@dataclass(frozen=True)
+class LabNetwork:
+    """What the function's stack owns: its VPC, DB subnet group, instances and groups."""
+
+    vpc: str
+    subnet_group: str
+    keep: frozenset[str]
+    groups: list[str] | None
+
+    @classmethod
+    def of(cls, environ: Mapping[str, str]) -> LabNetwork:
+        def names(variable: str) -> list[str]:
+            return [name for name in environ.get(variable, "").split(",") if name]
+
+        return cls(
+            vpc=environ[VPC_VARIABLE],
+            subnet_group=environ.get(SUBNET_GROUP_VARIABLE, ""),
+            keep=frozenset(names(KEEP_VARIABLE)),
+            groups=names(GROUPS_VARIABLE) or None,
+        )
+
+
+def on_event(
+    event: dict[str, Any],
+    _context: Any = None,
+    now: Callable[[], float] = time.time,
+    environ: Mapping[str, str] = os.environ,
+):
     """Provider on-event handler: the physical id is the VPC id; Delete sets the deadline."""
-    properties = event["ResourceProperties"]
+    vpc = LabNetwork.of(environ).vpc
     if event["RequestType"] != "Delete":
-        return {"PhysicalResourceId": properties[VPC_PROPERTY]}
-    LOGGER.info("emptying the lab network %s", properties[VPC_PROPERTY])
-    deadline = now() + float(properties[TIMEOUT_PROPERTY])
+        return {"PhysicalResourceId": vpc}
+    LOGGER.info("emptying the lab network %s", vpc)
+    deadline = now() + float(event["ResourceProperties"][TIMEOUT_PROPERTY])
     return {"PhysicalResourceId": event["PhysicalResourceId"], DEADLINE_KEY: deadline}
 
 
@@ -75,21 +108,19 @@ def is_complete(
     ec2: Any = None,
     rds: Any = None,
     now: Callable[[], float] = time.time,
+    environ: Mapping[str, str] = os.environ,
 ) -> dict[str, bool]:
     """Provider is-complete handler: deletes what students left in the lab's network."""
     if event["RequestType"] != "Delete":
         return {"IsComplete": True}
-    properties = event["ResourceProperties"]
-    vpc = properties[VPC_PROPERTY]
-    subnet_group = properties.get(SUBNET_GROUP_PROPERTY, "")
+    network = LabNetwork.of(environ)
+    vpc = network.vpc
     left = (
-        remove_db_instances(
-            rds or boto3.client("rds"), subnet_group, set(properties.get(KEEP_PROPERTY, []))
-        )
-        if subnet_group
+        remove_db_instances(rds or boto3.client("rds"), network.subnet_group, set(network.keep))
+        if network.subnet_group
         else {}
     )
-    left |= remove_interfaces(ec2 or boto3.client("ec2"), vpc, properties.get(GROUPS_PROPERTY))
+    left |= remove_interfaces(ec2 or boto3.client("ec2"), vpc, network.groups)
     if not left:
         LOGGER.info("nothing left in the lab network %s", vpc)
         return {"IsComplete": True}

@@ -25,14 +25,18 @@ for any other reason fails the stack deletion at once, with a message naming it 
 does anything still there at the deadline (each job with its state and why it was not
 stopped, each recovery point with its status message), and the last transient error.
 
+The vault is the function's environment (`BACKUP_VAULT_NAME`, set at deploy time), never read
+from the invoking event: an event naming another vault stops none of its jobs.
+
 Plain Python with boto3 (part of the Lambda runtime): no CDK, testable with botocore's Stubber.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +47,8 @@ from botocore.exceptions import ConnectionError as EndpointError
 LOGGER = logging.getLogger()
 LOGGER.setLevel(logging.INFO)
 
-VAULT_PROPERTY = "BackupVaultName"
+# The function's environment, set at deploy time (lab_constructs/backup_vault.py).
+VAULT_VARIABLE = "BACKUP_VAULT_NAME"
 TIMEOUT_PROPERTY = "TimeoutSeconds"
 DEADLINE_KEY = "PurgeDeadline"
 
@@ -119,13 +124,17 @@ class Leftovers:
         return "; ".join(jobs + points)
 
 
-def on_event(event: dict[str, Any], _context: Any = None, now: Callable[[], float] = time.time):
+def on_event(
+    event: dict[str, Any],
+    _context: Any = None,
+    now: Callable[[], float] = time.time,
+    environ: Mapping[str, str] = os.environ,
+):
     """Provider on-event handler: the physical id is the vault name; Delete sets the deadline."""
-    properties = event["ResourceProperties"]
-    vault = properties[VAULT_PROPERTY]
+    vault = environ[VAULT_VARIABLE]
     if event["RequestType"] != "Delete":
         return {"PhysicalResourceId": vault}
-    deadline = now() + float(properties[TIMEOUT_PROPERTY])
+    deadline = now() + float(event["ResourceProperties"][TIMEOUT_PROPERTY])
     LOGGER.info("emptying backup vault %s before it is deleted", vault)
     return {"PhysicalResourceId": event["PhysicalResourceId"], DEADLINE_KEY: deadline}
 
@@ -135,11 +144,12 @@ def is_complete(
     _context: Any = None,
     client: Any = None,
     now: Callable[[], float] = time.time,
+    environ: Mapping[str, str] = os.environ,
 ) -> dict[str, bool]:
     """Provider is-complete handler: stops jobs, deletes points, says whether the vault is empty."""
     if event["RequestType"] != "Delete":
         return {"IsComplete": True}
-    vault = event["ResourceProperties"][VAULT_PROPERTY]
+    vault = environ[VAULT_VARIABLE]
     client = client or boto3.client("backup")
     late = now() > float(event[DEADLINE_KEY])
     try:

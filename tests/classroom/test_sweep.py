@@ -1,4 +1,4 @@
-"""course/sweep.py: a guide walk per lab on moto, then teardown and sweep.
+"""classroom/sweep.py: a guide walk per lab on moto, then teardown and sweep.
 
 Each lab's stack is stood in for by a moto CloudFormation stack with the resources the sweep
 must leave alone (the participant's `Users` table, the RDS instance); the guide's steps a
@@ -12,7 +12,8 @@ import json
 
 import pytest
 
-from course import classroom, sweep
+from classroom import leftovers, sweep
+from classroom import run as class_run
 from tests.labcheck_builds.rds_mysql import db_instance, lab_network
 
 # Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
@@ -71,7 +72,7 @@ def database_template(name: str) -> str:
 def sweep_lines(account, lab, participants, *extra) -> tuple[int, str]:
     return sweep.main(
         ["--lab", lab, "--participants", " ".join(participants), *extra],
-        account=sweep.Account(account),
+        account=leftovers.Account(account),
     )
 
 
@@ -196,17 +197,33 @@ def test_rds_guide_leaves_nothing_of_the_participant(account, capsys):
     ],
 )
 def test_a_name_is_a_participants_by_its_exact_prefix(name, participant, theirs):
-    assert sweep.owns(name, participant) is theirs
+    assert leftovers.owns(name, participant) is theirs
 
 
 def test_the_participant_tag_marks_a_resource_too():
-    assert sweep.owns("restored", "ana", [{"Key": "participant", "Value": "ana"}])
-    assert not sweep.owns("restored", "ana", [{"Key": "participant", "Value": "ben"}])
+    assert leftovers.owns("restored", "ana", [{"Key": "participant", "Value": "ana"}])
+    assert not leftovers.owns("restored", "ana", [{"Key": "participant", "Value": "ben"}])
 
 
 def test_participants_are_required(capsys):
     assert sweep.main(["--lab", "LabBackup", "--participants", ""]) == 2
     assert "no participants" in capsys.readouterr().err
+
+
+def test_a_participant_named_like_the_trainers_names_is_refused_before_any_deletion(
+    account, capsys
+):
+    """Issue 25, path 7: `class-sweep LAB=LabRdsMysql PARTICIPANTS=lab DELETE=1` deleted the
+    trainer's own lab-rds-mysql (its name starts with `lab-`)."""
+    account.client("cloudformation").create_stack(
+        StackName="LabRdsMysql", TemplateBody=database_template("lab-rds-mysql")
+    )
+    db_instance(account.client("rds"), "lab-rds-mysql-replica-by-hand", None)
+
+    assert sweep_lines(account, "LabRdsMysql", ["lab"], "--delete") == 2
+
+    assert "participant='lab': lab-... are names the course" in capsys.readouterr().err
+    assert {"lab-rds-mysql", "lab-rds-mysql-replica-by-hand"} <= instances(account)
 
 
 def test_an_unknown_lab_is_refused(capsys):
@@ -222,7 +239,7 @@ def test_the_s3_labs_leave_nothing_outside_their_stack(account, capsys):
 def test_class_down_warns_about_leftovers(account, capsys):
     dynamodb_walk(account, "ana")
     account.client("cloudformation").delete_stack(StackName="ana-LabDynamoDbUsers")
-    classroom.warn_leftovers("LabDynamoDbUsers", ["ana"], session=account)
+    class_run.warn_leftovers("LabDynamoDbUsers", ["ana"], session=account)
     out = capsys.readouterr().out
     assert out.startswith("WARNING: left behind")
     assert "ana-Users-restored" in out
@@ -251,14 +268,14 @@ def test_what_cannot_be_deleted_is_named_with_the_reason(account, capsys):
 
 
 def test_class_down_says_when_nothing_is_left(account, capsys):
-    classroom.warn_leftovers("LabS3Website", ["ana"], session=account)
+    class_run.warn_leftovers("LabS3Website", ["ana"], session=account)
     assert capsys.readouterr().out == (
         "LabS3Website: nothing left behind that no stack owns (class-sweep)\n"
     )
 
 
 def test_every_lab_has_its_finders():
-    assert set(sweep.FINDERS) == {
+    assert set(leftovers.FINDERS) == {
         "LabS3Lifecycle",
         "LabS3Website",
         "LabRdsMysql",
@@ -272,7 +289,7 @@ def test_recovery_points_left_in_a_vault_whose_stack_failed_to_delete(account, c
     from botocore.stub import Stubber
 
     point = "arn:aws:backup:eu-west-1:123456789012:recovery-point:1111-2222"
-    checker = sweep.Account(account)
+    checker = leftovers.Account(account)
     backup = account.client("backup")
     checker._clients["backup", None] = backup
     with Stubber(backup) as stubber:
@@ -286,13 +303,13 @@ def test_recovery_points_left_in_a_vault_whose_stack_failed_to_delete(account, c
             {"RecoveryPoints": [{"RecoveryPointArn": point, "BackupSizeInBytes": 10 * 1024**3}]},
             {"BackupVaultName": "ana-LabBackupVault"},
         )
-        found = sweep.vault_leftovers(checker, "ana", set())  # no stack ana-LabBackup
+        found = leftovers.vault_leftovers(checker, "ana", set())  # no stack ana-LabBackup
         stubber.add_response(
             "delete_recovery_point",
             {},
             {"BackupVaultName": "ana-LabBackupVault", "RecoveryPointArn": point},
         )
-        assert sweep.delete(found) == [f"deleted backup recovery point {point} (ana)"]
+        assert leftovers.delete(found) == [f"deleted backup recovery point {point} (ana)"]
         stubber.assert_no_pending_responses()
     (leftover,) = found
     assert leftover.monthly_cost == pytest.approx(1.0), "10 GB at $0.10 per GB-month"
@@ -304,8 +321,8 @@ def test_a_vault_whose_stack_is_alive_is_left_to_its_purge(account):
     account.client("cloudformation").create_stack(
         StackName="ana-LabBackup", TemplateBody=table_template("ana-placeholder")
     )
-    checker = sweep.Account(account)
+    checker = leftovers.Account(account)
     backup = account.client("backup")
     checker._clients["backup", None] = backup
     with Stubber(backup):  # no response queued: any Backup call would fail the test
-        assert sweep.vault_leftovers(checker, "ana", set()) == []
+        assert leftovers.vault_leftovers(checker, "ana", set()) == []

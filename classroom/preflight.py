@@ -5,9 +5,10 @@ VPC per participant, and the default quota is 5 VPCs per region, so without this
 sixth participant's deploy fails after the first five have started billing.
 
 What each lab needs per participant (read from its stack, stacks/ and lab_constructs/; the
-counts are checked against the synthesized templates in tests/test_preflight.py):
-- every lab: its IAM roles (`IAM_ROLES`: 1 to 9, 2 more with `-c expires_in_hours`; a
-  participant with every lab has about 21-33): 1,000 roles per account, IAM being global;
+counts are checked against the synthesized templates in tests/test_preflight_counts.py):
+- every lab and each sign-in: its IAM roles (`IAM_ROLES`: 1 to 9, 2 more with
+  `-c expires_in_hours`; a participant with every lab has about 22-34): 1,000 roles per
+  account, IAM being global;
 - LabRdsMysql: 1 VPC (lab_constructs/network.py's LabVpc; none with `-c shared_network=true`,
   which checks instead that the course network is deployed), 1 DB instance, 1 more with
   `-c read_replica=true`, 1 DB subnet group and 1 more for the read replica (default quota 50: a
@@ -50,7 +51,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from course.config import COURSE_NETWORK_ID, COURSE_NETWORK_VPC_PARAMETER, LabSettings
+from course.config import LabSettings
+from course.names import COURSE_NETWORK_ID, COURSE_NETWORK_VPC_PARAMETER
 
 
 def _count(client: Any, operation: str, key: str) -> int:
@@ -107,7 +109,7 @@ IAM_ROLES = {
     "LabRdsMysql": 9,
     "LabDynamoDbUsers": 1,
     "LabBackup": 7,
-    "LabAccess": 0,
+    "LabAccess": 1,  # the participant's own backup role (<p>-LabAccessBackup)
 }
 EXPIRY_ROLES = 2
 # The lab whose bucket policy S3 Block Public Access must let through (PublicAccessCheck).

@@ -12,7 +12,7 @@ from collections import Counter
 
 import pytest
 
-from course import preflight
+from classroom import preflight
 from course.config import LabSettings
 from tests.synth import EVERY_OPTION, PARTICIPANT
 

@@ -7,7 +7,6 @@ SIGINT to a real run against a moto server is in tests/test_rehearsal.py.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -17,25 +16,24 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from botocore.stub import Stubber
-from moto import mock_aws
 
-from course import classroom
+from classroom import cdk_commands, class_input, deploys
+from classroom import run as class_run
+from tests.make_runner import last_command
 from tests.synth import ROOT
 
 # Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
 pytestmark = pytest.mark.handles_time
 
-LABS = classroom.lab_ids()
+LABS = class_input.lab_ids()
 LAB = LABS[0]
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 # How long a fake deploy runs: long enough for the runs of a class to overlap.
 RUN_SECONDS = 0.05
 MAKE_OPTIONS = ["CONCURRENCY=2", "EXPIRES_IN_HOURS=6"]
-CDK = str(classroom.CDK)
+CDK = str(cdk_commands.CDK)
 
 
 class FakeCloud:
@@ -128,7 +126,7 @@ def run(action, participants, tmp_path, *extra, fake=None):
         str(tmp_path),
         *extra,
     ]
-    return classroom.main(argv, runner=fake, client=fake.cloud), fake
+    return class_run.main(argv, runner=fake, client=fake.cloud), fake
 
 
 def outcome_lines(out: str) -> dict[str, str]:
@@ -143,7 +141,7 @@ def outcome_lines(out: str) -> dict[str, str]:
 def test_up_synthesizes_the_class_once_then_deploys_each_participant_from_it(tmp_path):
     code, fake = run("up", ["ana", "ben", "cem"], tmp_path, "--expires-in-hours", "4")
     assembly = str(tmp_path / f"cdk.out.class-{LAB}")
-    assert code == classroom.EXIT_OK
+    assert code == class_run.EXIT_OK
     assert len(fake.commands) == 4, "one synth and one deploy per participant"
     assert fake.commands[0] == [
         CDK, "synth", "--quiet", "-c", f"lab={LAB}", "-c", "participants=ana,ben,cem",
@@ -160,7 +158,7 @@ def test_down_destroys_without_asking_and_ignores_the_expiry(tmp_path):
     fake.cloud.stacks[f"ana-{LAB}"] = {"StackStatus": "CREATE_COMPLETE"}
     code, _ = run("down", ["ana"], tmp_path, "--expires-in-hours", "6", fake=fake)
     assembly = str(tmp_path / f"cdk.out.class-{LAB}")
-    assert code == classroom.EXIT_OK
+    assert code == class_run.EXIT_OK
     assert fake.commands == [
         [
             CDK,
@@ -187,10 +185,10 @@ def test_runs_start_in_the_participants_order(tmp_path):
 def test_results_come_back_in_the_participants_order_whoever_finishes_first(tmp_path):
     names = ["ana", "ben", "cem"]
     fake = SlowFirst()
-    run_ = classroom.run_class(
-        classroom.ACTIONS["up"],
+    run_ = deploys.run_class(
+        cdk_commands.ACTIONS["up"],
         LAB,
-        classroom.validate(LAB, names, LABS),
+        class_input.validate(LAB, names, LABS),
         client=fake.cloud,
         runner=fake,
         concurrency=3,
@@ -224,7 +222,7 @@ def test_a_failure_does_not_stop_the_others_and_the_exit_code_says_so(tmp_path, 
     code, fake = run("up", ["ana", "ben", "cem"], tmp_path, fake=FakeCdk(failing=("ben",)))
     out = capsys.readouterr().out
     lines = outcome_lines(out)
-    assert code == classroom.EXIT_FAILED
+    assert code == class_run.EXIT_FAILED
     assert sorted(FakeCdk.participant(c) for c in fake.deploys()) == ["ana", "ben", "cem"]
     assert set(lines) == {"ana", "ben", "cem"}, "one line per participant"
     assert lines["ana"].startswith("ok ")
@@ -241,7 +239,7 @@ def test_a_deploy_that_exits_0_but_leaves_the_stack_in_review_is_a_failure(tmp_p
     fake = FakeCdk(states={"cem": review})
     code, _ = run("up", ["ana", "ben", "cem"], tmp_path, fake=fake)
     out = capsys.readouterr().out
-    assert code == classroom.EXIT_FAILED, "cdk's exit code 0 is not the stack's state"
+    assert code == class_run.EXIT_FAILED, "cdk's exit code 0 is not the stack's state"
     assert "stack REVIEW_IN_PROGRESS: User Initiated (exit 0" in outcome_lines(out)["cem"]
     assert out.splitlines()[-1] == f"{LAB} deployed for 2 of 3; FAILED: cem"
 
@@ -261,7 +259,7 @@ def test_a_failed_stack_without_a_status_reason_is_explained_by_its_latest_faile
     ]
     code, _ = run("up", ["ana"], tmp_path, fake=fake)
     line = outcome_lines(capsys.readouterr().out)["ana"]
-    assert code == classroom.EXIT_FAILED
+    assert code == class_run.EXIT_FAILED
     assert "stack ROLLBACK_COMPLETE: Bucket83908E77: Resource limit exceeded (exit 1" in line
 
 
@@ -282,7 +280,7 @@ def test_deployed_means_created_or_updated_as_asked(tmp_path, capsys, status, de
     fake = FakeCdk(states={"ana": {"StackStatus": status}})
     code, _ = run("up", ["ana"], tmp_path, fake=fake)
     line = outcome_lines(capsys.readouterr().out)["ana"]
-    assert code == (classroom.EXIT_OK if deployed else classroom.EXIT_FAILED)
+    assert code == (class_run.EXIT_OK if deployed else class_run.EXIT_FAILED)
     assert line.startswith("ok " if deployed else "FAILED ")
     if not deployed:
         assert f"stack {status}" in line
@@ -301,18 +299,18 @@ def test_destroyed_means_the_stack_is_gone(tmp_path, state, destroyed):
     fake = FakeCdk(states={"ana": state} if state else {})
     fake.cloud.stacks[f"ana-{LAB}"] = {"StackStatus": "CREATE_COMPLETE"}
     code, _ = run("down", ["ana"], tmp_path, fake=fake)
-    assert code == (classroom.EXIT_OK if destroyed else classroom.EXIT_FAILED)
+    assert code == (class_run.EXIT_OK if destroyed else class_run.EXIT_FAILED)
 
 
 def test_all_succeeded_exits_zero_with_a_summary(tmp_path, capsys):
     code, _ = run("down", ["ana", "ben"], tmp_path)
-    assert code == classroom.EXIT_OK
+    assert code == class_run.EXIT_OK
     assert capsys.readouterr().out.splitlines()[-1] == f"{LAB} destroyed for 2 of 2: all done"
 
 
 def test_a_runner_that_cannot_start_fails_that_participant_only(tmp_path, capsys):
     code, _ = run("up", ["ana", "ben"], tmp_path, fake=FakeCdk(raising=("ana",)))
-    assert code == classroom.EXIT_FAILED
+    assert code == class_run.EXIT_FAILED
     assert capsys.readouterr().out.splitlines()[-1] == f"{LAB} deployed for 1 of 2; FAILED: ana"
     assert "could not run the CDK CLI" in (tmp_path / "cdk.out.ana.log").read_text()
 
@@ -320,7 +318,7 @@ def test_a_runner_that_cannot_start_fails_that_participant_only(tmp_path, capsys
 def test_a_failed_synth_deploys_nothing(tmp_path, capsys):
     code, fake = run("up", ["ana", "ben"], tmp_path, fake=FakeCdk(synth_exit=1))
     out = capsys.readouterr().out.splitlines()
-    assert code == classroom.EXIT_FAILED
+    assert code == class_run.EXIT_FAILED
     assert len(fake.commands) == 1, "only the synth ran"
     assert f"FAILED  synth exit 1, see cdk.out.class-{LAB}.log: error: unknown lab" in out
     assert out[-1] == f"{LAB} deployed for 0 of 2; never started: ana ben"
@@ -367,7 +365,7 @@ def test_first_ctrl_c_starts_nothing_new_lets_the_running_finish_and_exits_130(t
     fake = InterruptedCdk("ana", times=1)
     code, _ = run("up", ["ana", "ben", "cem"], tmp_path, "--concurrency", "1", fake=fake)
     out, err = capsys.readouterr()
-    assert code == classroom.EXIT_INTERRUPTED
+    assert code == class_run.EXIT_INTERRUPTED
     assert [FakeCdk.participant(c) for c in fake.deploys()] == ["ana"], "ben and cem not started"
     assert not fake.stopped.is_set(), "the first Ctrl-C lets the running deploy finish"
     assert fake.cloud.stacks == {f"ana-{LAB}": {"StackStatus": "CREATE_COMPLETE"}}
@@ -384,7 +382,7 @@ def test_second_ctrl_c_stops_the_running_at_once_and_names_their_stacks(tmp_path
     fake = InterruptedCdk("ana", times=2, running=2)
     code, _ = run("up", ["ana", "ben", "cem"], tmp_path, "--concurrency", "2", fake=fake)
     out, err = capsys.readouterr()
-    assert code == classroom.EXIT_INTERRUPTED
+    assert code == class_run.EXIT_INTERRUPTED
     assert fake.stopped.is_set(), "the second Ctrl-C stops the runs"
     assert sorted(FakeCdk.participant(c) for c in fake.deploys()) == ["ana", "ben"]
     lines = outcome_lines(out)
@@ -410,7 +408,7 @@ def test_ctrl_c_during_the_synth_stops_it_and_deploys_nothing(tmp_path, capsys):
     fake = CtrlCInSynth("", times=1)
     code, _ = run("up", ["ana", "ben"], tmp_path, fake=fake)
     out, err = capsys.readouterr()
-    assert code == classroom.EXIT_INTERRUPTED
+    assert code == class_run.EXIT_INTERRUPTED
     assert fake.stopped.is_set(), "the synth is stopped"
     assert len(fake.commands) == 1, "nothing runs after it"
     assert out.splitlines()[-2] == f"{LAB} deployed for 0 of 2; never started: ana ben"
@@ -423,37 +421,9 @@ def test_the_signal_handler_is_restored_after_the_run(tmp_path):
     assert signal.getsignal(signal.SIGINT) is before
 
 
-def test_cdk_runs_in_a_session_of_its_own_so_the_terminals_ctrl_c_does_not_reach_it(tmp_path):
-    command = [sys.executable, "-c", "import os; print(os.getsid(0), os.getpid())"]
-    assert classroom.CdkRunner()(command, tmp_path / "log") == 0
-    session, pid = (tmp_path / "log").read_text().splitlines()[1].split()
-    assert session == pid != str(os.getsid(0)), "the child leads a new session"
-
-
-def test_cdk_runner_stop_ends_every_running_command(tmp_path):
-    runner = classroom.CdkRunner()
-    codes: list[int] = []
-    command = [sys.executable, "-c", "import time; time.sleep(60)"]
-    threads = [
-        threading.Thread(target=lambda i=i: codes.append(runner(command, tmp_path / f"{i}.log")))
-        for i in range(2)
-    ]
-    for thread in threads:
-        thread.start()
-    while len(runner._running) < 2:
-        time.sleep(0.05)
-    runner.stop()
-    for thread in threads:
-        thread.join(timeout=20)
-    assert codes == [-signal.SIGTERM] * 2
-    assert runner(command, tmp_path / "late.log") == classroom.EXIT_INTERRUPTED, (
-        "nothing starts after a stop"
-    )
-
-
 def test_the_class_runner_does_not_import_aws_cdk_lib():
     """Its jsii process would die on the trainer's Ctrl-C (BrokenPipeError at exit)."""
-    code = "import sys, course.classroom; print('aws_cdk' in sys.modules, 'jsii' in sys.modules)"
+    code = "import sys, classroom.run; print('aws_cdk' in sys.modules, 'jsii' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
@@ -471,6 +441,7 @@ def test_the_class_runner_knows_every_lab_in_course_order():
     [
         (LAB, "ana Ben", (), "invalid context participant='Ben'"),
         (LAB, "ana 9lives", (), "invalid context participant='9lives'"),
+        (LAB, "ana lab", (), "invalid context participant='lab': lab-... are names the course"),
         (LAB, "ana ana", (), "participants named twice: ana"),
         (LAB, "", (), "no participants"),
         ("LabNope", "ana", (), "unknown lab 'LabNope'"),
@@ -482,7 +453,7 @@ def test_the_class_runner_knows_every_lab_in_course_order():
 def test_bad_input_is_rejected_before_anything_runs(lab, participants, extra, problem, capsys):
     fake = FakeCdk()
     argv = ["up", "--lab", lab, "--participants", participants, *extra]
-    assert classroom.main(argv, runner=fake) == classroom.EXIT_INVALID
+    assert class_run.main(argv, runner=fake) == class_run.EXIT_INVALID
     assert fake.commands == [], "nothing may be deployed when any name is bad"
     err = capsys.readouterr().err
     assert err.startswith("error: nothing was run")
@@ -492,7 +463,7 @@ def test_bad_input_is_rejected_before_anything_runs(lab, participants, extra, pr
 def test_every_problem_is_listed_at_once(capsys):
     fake = FakeCdk()
     argv = ["down", "--lab", "LabNope", "--participants", "Ana bob bob"]
-    assert classroom.main(argv, runner=fake) == classroom.EXIT_INVALID
+    assert class_run.main(argv, runner=fake) == class_run.EXIT_INVALID
     assert capsys.readouterr().err.splitlines()[1:] == [
         f"unknown lab 'LabNope': use one of {', '.join(LABS)}, LabAccess",
         "participants named twice: bob",
@@ -506,112 +477,12 @@ def test_every_problem_is_listed_at_once(capsys):
     [
         ("class-up", '--participants "ana ben" up --concurrency 2 --expires-in-hours 6'),
         ("class-down", '--participants "ana ben" down --concurrency 2'),
-        ("class-status", '--participants "ana ben" status'),
     ],
 )
 def test_make_targets_call_the_class_runner(target, expected):
-    result = subprocess.run(
-        [
-            "make",
-            "--no-print-directory",
-            "-n",
-            target,
-            f"LAB={LAB}",
-            "PARTICIPANTS=ana ben",
-            *MAKE_OPTIONS,
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    command = result.stdout.strip().splitlines()[-1]
-    assert command.startswith(f'.venv/bin/python -m course.classroom --lab "{LAB}"')
-    assert " ".join(command.split()).endswith(expected)
-
-
-# --- class-status against moto ---------------------------------------------------------------
-
-
-@pytest.fixture
-def cloudformation(monkeypatch):
-    for key in ("AWS_REGION", "AMAZON_REGION", "AWS_PROFILE"):
-        monkeypatch.delenv(key, raising=False)
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
-    with mock_aws():
-        client = boto3.client("cloudformation", region_name="us-east-1")
-        calls: list[str] = []
-        client.meta.events.register(
-            "before-call.cloudformation.*", lambda model, **_: calls.append(model.name)
-        )
-        yield client, calls
-
-
-def _create(client, name, expires_at=None):
-    template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}
-    if expires_at:
-        template["Outputs"] = {"ExpiresAt": {"Value": expires_at}}
-    client.create_stack(StackName=name, TemplateBody=json.dumps(template))
-
-
-def test_status_lists_each_participants_labs_with_expiry(cloudformation, capsys):
-    client, calls = cloudformation
-    other = LABS[1]
-    _create(client, f"ana-{LAB}", expires_at="2026-11-20T15:30:00Z")
-    _create(client, f"ana-{other}")
-    _create(client, f"ben-{LAB}", expires_at="2026-11-20T11:00:00Z")
-    _create(client, f"zoe-{LAB}")  # not in this class
-    _create(client, "cem-SomethingElse")  # not a lab
-    _create(client, f"cem-{other}")
-    client.delete_stack(StackName=f"cem-{other}")  # gone: DELETE_COMPLETE
-
-    calls.clear()
-    argv = ["status", "--participants", "ana ben cem"]
-    code = classroom.main(argv, runner=FakeCdk(), client=client, now=lambda: NOW)
-    lines = [" ".join(line.split()) for line in capsys.readouterr().out.splitlines()]
-
-    assert code == 0
-    assert lines == [
-        "region us-east-1 (from AWS_DEFAULT_REGION)",
-        f"ana {LAB} CREATE_COMPLETE expires 2026-11-20 15:30 UTC (in 3h30m)",
-        f"ana {other} CREATE_COMPLETE",
-        f"ben {LAB} CREATE_COMPLETE EXPIRED 2026-11-20 11:00 UTC but still there: "
-        "check its stack events",
-        "cem -",
-        "3 lab stacks for 2 of 3 participants",
-    ]
-    assert calls, "status must ask CloudFormation"
-    assert all(call.startswith(("Describe", "List", "Get")) for call in calls), (
-        f"status must only read: {calls}"
-    )
-
-
-def test_status_can_be_narrowed_to_one_lab(cloudformation, capsys):
-    client, _ = cloudformation
-    _create(client, f"ana-{LAB}")
-    _create(client, f"ana-{LABS[1]}")
-    argv = ["status", "--lab", LAB, "--participants", "ana"]
-    assert classroom.main(argv, client=client, now=lambda: NOW) == 0
-    out = capsys.readouterr().out
-    assert f"ana-{LAB}" not in out
-    assert LAB in out
-    assert LABS[1] not in out
-
-
-def test_status_validates_names_before_calling_aws(capsys):
-    class NoAws:
-        def get_paginator(self, name):
-            raise AssertionError("no AWS call for bad input")
-
-    argv = ["status", "--participants", "ana Ben"]
-    assert classroom.main(argv, client=NoAws()) == classroom.EXIT_INVALID
-    assert "participant='Ben'" in capsys.readouterr().err
+    command = last_command(target, f"LAB={LAB}", "PARTICIPANTS=ana ben", *MAKE_OPTIONS)
+    assert command.startswith(f'.venv/bin/python -m classroom.run --lab "{LAB}"')
+    assert command.endswith(expected)
 
 
 # --- the course overview -----------------------------------------------------------------------
@@ -648,35 +519,9 @@ def test_main_readme_links_the_overview():
     assert "](labs/README.md)" in (ROOT / "README.md").read_text()
 
 
-def test_status_reads_every_page_of_describe_stacks():
-    # An account with many stacks answers DescribeStacks in pages (NextToken): a participant's
-    # stack on the second page is still found.
-    client = boto3.client(
-        "cloudformation",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    created = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
-
-    def stack(name: str) -> dict:
-        return {"StackName": name, "StackStatus": "CREATE_COMPLETE", "CreationTime": created}
-
-    with Stubber(client) as stubber:
-        stubber.add_response(
-            "describe_stacks", {"Stacks": [stack(f"ana-{LAB}")], "NextToken": "page-2"}, {}
-        )
-        stubber.add_response(
-            "describe_stacks", {"Stacks": [stack(f"ben-{LAB}")]}, {"NextToken": "page-2"}
-        )
-        found = classroom.deployed_labs(client, ["ana", "ben"], [LAB])
-        stubber.assert_no_pending_responses()
-    assert [(d.participant, d.lab_id) for d in found] == [("ana", LAB), ("ben", LAB)]
-
-
 def test_a_class_gets_its_sign_ins_like_a_lab(tmp_path, capsys):
     fake = FakeCdk()
     argv = ["up", "--lab", "LabAccess", "--participants", "ana ben", "--work-dir", str(tmp_path)]
-    assert classroom.main(argv, runner=fake, client=fake.cloud) == classroom.EXIT_OK
+    assert class_run.main(argv, runner=fake, client=fake.cloud) == class_run.EXIT_OK
     assert "LabAccess for 2 participants" in capsys.readouterr().out
     assert sorted(command[4] for command in fake.deploys()) == ["ana/LabAccess", "ben/LabAccess"]

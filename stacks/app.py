@@ -12,10 +12,12 @@ from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
-from course.config import LabSettings, Selection, check_keys
+from course.config import LabSettings, Selection, ServiceRoleSelection, check_keys
+from course.names import COURSE_NETWORK_ID
 from stacks import LABS
 from stacks.access import AccessStack
 from stacks.course_network import CourseNetworkStack
+from stacks.course_service_roles import CourseServiceRolesStack
 from stacks.course_watch import CourseWatchStack
 
 CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
@@ -25,7 +27,7 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
     """Return an app holding every lab; raises `ContextError` on a bad `-c` key or value.
 
     `-c lab=<LabId>` builds that lab only; with `-c participants=ana,ben` it builds that lab
-    once per participant (a class in one cloud assembly, see course/classroom.py), each under
+    once per participant (a class in one cloud assembly, see classroom/run.py), each under
     a construct named after the participant: `ana/LabS3Lifecycle`, stack `ana-LabS3Lifecycle`.
     `context` and `outdir` are for tests; the CDK CLI passes both through the environment.
     """
@@ -33,8 +35,11 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
     check_keys(app.node.get_all_context(), _cdk_json_keys())
     get = app.node.try_get_context
     settings = LabSettings.from_context(get)
+    service_roles = ServiceRoleSelection.from_context(get)
     # What a class can deploy: every lab, and each participant's sign-in (LabAccess).
     class_stacks = [*LABS, AccessStack]
+    # What the trainer deploys without a participant: the labs (a sign-in needs a participant).
+    trainer_labs = [stack for stack in class_stacks if stack is not AccessStack]
     selection = Selection.from_context(get, [stack.lab_id for stack in class_stacks])
     chosen = [stack for stack in class_stacks if selection.lab in (None, stack.lab_id)]
     if selection.participants:
@@ -44,15 +49,22 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
                 stack(scope, settings=dataclasses.replace(settings, participant=name))
     else:
         for stack in chosen:
-            # A participant's sign-in (labs/access) exists only with a participant.
-            if stack is not AccessStack or settings.participant:
+            if stack in trainer_labs or settings.participant:
                 stack(app, settings=settings)
     if not settings.participant and selection == Selection():  # the trainer's app, not a class
-        # One per account and region, the trainer's watcher of failed teardowns, not a lab.
-        CourseWatchStack(app, settings=settings, lab_ids=tuple(lab.lab_id for lab in LABS))
+        # One per account and region, the trainer's watcher of failed teardowns, not a lab: it
+        # watches every other stack this app makes, as it names them.
+        CourseWatchStack(
+            app,
+            settings=settings,
+            trainer_stacks=[*(stack.lab_id for stack in trainer_labs), COURSE_NETWORK_ID],
+            participant_stacks=[stack.lab_id for stack in class_stacks],
+        )
         # One per account and region too: the network participants' LabRdsMysql share with
         # -c shared_network=true (stacks/course_network.py).
         CourseNetworkStack(app)
+        # The service roles participants pass, those the account lacks (`make course-roles`).
+        CourseServiceRolesStack(app, roles=service_roles.service_roles)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
 

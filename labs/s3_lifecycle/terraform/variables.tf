@@ -1,0 +1,9 @@
+variable "participant" {
+  description = "Your participant name: it prefixes every name (ana -> ana-lifecycle-<account>), as the guide's."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{0,19}$", var.participant))
+    error_message = "A participant is 1-20 lowercase letters or digits, starting with a letter, no hyphen."
+  }
+}
