@@ -11,9 +11,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import Any, TextIO
 
 from classroom.bootstrap import bootstrap_account
+from classroom.cdk_commands import Target
 from classroom.cdk_output import StackLines, Verdict, artifact_ids
 from classroom.cli_process import CliProcess
 from classroom.outcomes import (
@@ -24,13 +25,24 @@ from classroom.outcomes import (
     TIMED_OUT,
     Result,
 )
+from classroom.preflight import account_label
+from classroom.run_context import RunContext
 from classroom.watch import Seen, Watcher, WatchError, WatchStopped, event_lines
 from classroom.watch import final_state as read_final_state
-
-if TYPE_CHECKING:
-    from classroom.engine import Account, Engine
+from classroom.words import counted
+from course.config import LabSettings
 
 CLI_GRACE_SECONDS = 30.0  # for the CLI to see the stacks ended and print its verdicts
+
+
+@dataclass(frozen=True)
+class AccountPart:
+    """One account's part of the class: where, the CloudFormation client that watches it,
+    and its participants' settings (in the class's order)."""
+
+    target: Target
+    client: Any
+    settings: tuple[LabSettings, ...]
 
 
 @dataclass
@@ -77,7 +89,7 @@ def changed(before: Seen, now: Seen, action_name: str) -> bool:
 class AccountRun:
     """The loop of one account (a thread of its own)."""
 
-    def __init__(self, engine: Engine, account: Account) -> None:
+    def __init__(self, engine: RunContext, account: AccountPart) -> None:
         self.engine, self.account = engine, account
         action, lab_id = engine.action.name, engine.lab_id
         self.tracks = [
@@ -93,7 +105,7 @@ class AccountRun:
         self.lines = StackLines(by_stack, artifact_ids(engine.assembly))
         profile = f".{account.target.profile}" if account.target.profile else ""
         self.cli_log = engine.work_dir / f"cdk.out.class-{lab_id}.{action}{profile}.log"
-        self.label = account.target.label
+        self.label = account_label(account.target.profile)
         self.watcher = Watcher(
             account.client,
             by_stack,
@@ -220,8 +232,8 @@ class AccountRun:
         for track in pending:
             track.started = track.started or now
         engine.say(
-            f"{engine.action.cdk_command}: {len(pending)} stacks, {concurrency} at a time, in "
-            f"{self.label} (CDK CLI output: {self.cli_log.name})"
+            f"{engine.action.cdk_command}: {counted(len(pending), 'stack')}, {concurrency} at a "
+            f"time, in {self.label} (CDK CLI output: {self.cli_log.name})"
         )
 
     def _let_cli_finish(self) -> None:

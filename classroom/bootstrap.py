@@ -17,30 +17,28 @@ line); the other accounts go on.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-if TYPE_CHECKING:
-    from classroom.engine import Account, Engine
+from classroom.cdk_commands import bootstrap_command
+from classroom.preflight import account_label
+from classroom.run_context import RunContext
 
 TOOLKIT_STACK = "CDKToolkit"
 ENVIRONMENT = re.compile(r"aws://[^/\s]+/[\w-]+")
 
 
-def bootstrap_command(cdk: list[str], assembly: str) -> list[str]:
-    return [*cdk, "bootstrap", "--app", assembly]
-
-
-def bootstrap_account(engine: Engine, account: Account, owner: object) -> str | None:
-    """Bootstrap `account` (in a CLI slot of `owner`'s); None when done, else why not."""
+def bootstrap_account(engine: RunContext, account: Any, owner: object) -> str | None:
+    """Bootstrap `account` (an `AccountPart`: its target and client) in a CLI slot of
+    `owner`'s; None when done, else why not."""
     if not engine.slots.wait_for(owner, engine.stops.first.is_set):
         return None  # a stop signal: nothing starts
     name = account.target.profile or "default"
     log = engine.work_dir / f"cdk.out.bootstrap-{name}.log"
     log.write_text("")
     lines: list[str] = []
-    command = account.target.wrap(bootstrap_command(engine.cdk, str(engine.assembly)))
+    command = account.target.wrap(bootstrap_command(engine.cdk, engine.assembly))
     try:
         try:
             cli = engine.cli(command, log, lines.append)
@@ -55,9 +53,10 @@ def bootstrap_account(engine: Engine, account: Account, owner: object) -> str | 
         engine.slots.leave(owner)
     environments = list(dict.fromkeys(e for line in lines for e in ENVIRONMENT.findall(line)))
     status = toolkit_status(account.client)
+    named = ", ".join(environments) or "no environment named"
     engine.say(
-        f"bootstrap {account.target.label}: {', '.join(environments) or 'no environment named'}"
-        f", {TOOLKIT_STACK} {status} ({log.name})"
+        f"bootstrap {account_label(account.target.profile)}: {named}, {TOOLKIT_STACK} {status}"
+        f" ({log.name})"
     )
     if code == 0:
         return None

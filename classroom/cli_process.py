@@ -4,9 +4,9 @@ Each CLI process (a synth, a bootstrap, one account's deploy or destroy) starts 
 and process group of its own, so the terminal's Ctrl-C (and a closed terminal's SIGHUP) reaches
 the runner only, which decides what to stop. `stop()` sends SIGTERM to the whole group (the
 CLI and what it started, e.g. the app's Python and jsii processes of a synth) and SIGKILL a
-few seconds later to what is left. No child outlives the runner: the engine stops its
-processes when it is done, and an exit handler stops any still running (an exception, a
-signal that ends the interpreter).
+few seconds later to what is left; once the CLI has ended, what is left of its group is
+killed. No child outlives the runner: the engine stops its processes when it is done, and an
+exit handler stops any still running (an exception, a signal that ends the interpreter).
 
 `CliSlots` bounds how many CLI processes run at once: each is a Node process with the whole
 CDK toolkit, 400-500 MB.
@@ -84,6 +84,9 @@ class CliProcess:
             code = self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             return None
+        # Whatever the CLI started and left in its group dies with it (and lets go of the
+        # output pipe).
+        self._signal(signal.SIGKILL)
         self._reader.join()
         if not self._log.closed:
             self._log.close()

@@ -6,7 +6,7 @@ ONE CDK CLI process for all of that account's participants:
 
     cdk deploy --app cdk.out.class-<LabId> --concurrency N --method=direct
         --require-approval never --progress events ana/<LabId> ben/<LabId> ...
-    cdk destroy --app cdk.out.class-<LabId> --force --concurrency N ana/<LabId> ben/<LabId> ...
+    cdk destroy --app cdk.out.class-<LabId> --concurrency N --force ana/<LabId> ben/<LabId> ...
 
 Why this design, and not a CLI process per participant nor our own CloudFormation calls:
 - CloudFormation is the engine made for it: it runs every stack it is given side by side. The
@@ -47,8 +47,9 @@ CLI's words.
 Time limit: a participant whose stack is still in progress after the lab's limit (its expected
 minutes in course/sheets.py, plus half again, at least 5 minutes more: an ordinary slow day,
 and the CLI's start and publishing on small labs) is reported TIMEOUT with its state, and the
-run goes on. When every participant of an account has ended, its CLI (still waiting for such a
-stack) is stopped.
+run goes on. When every participant of an account has ended, its CLI gets half a minute to see
+it and print its verdicts (the logs want them), or is stopped at once if it waits for a stack
+past its limit.
 
 Ctrl-C, SIGTERM, SIGHUP: classroom/stop_signals.py. The first stops the CLI processes
 (CloudFormation continues what it was given) and watches the submitted stacks to their end;
@@ -56,183 +57,37 @@ the rest are "never started". The second stops watching, reads the states once a
 stacks left in progress. Every CLI runs in a session of its own and no child outlives the
 runner (classroom/cli_process.py).
 
-Accounts: each runs in a thread of its own, with one CLI process at a time; at most
-`MAX_CLI_PROCESSES` CLI processes run at once (memory). When an account's stacks are all
-submitted and another account waits for a CLI, its CLI stops and hands over: CloudFormation
-goes on and this runner watches. `bootstrap` (`BOOTSTRAP=1`): `cdk bootstrap --app <assembly>`
-per account first, printing what it bootstrapped (classroom/bootstrap.py).
+Accounts (classroom/account_run.py): each runs in a thread of its own, with one CLI process at
+a time; at most `MAX_CLI_PROCESSES` CLI processes run at once (memory; classroom/run_context.py).
+When an account's stacks are all submitted and another account waits for a CLI, its CLI stops
+and hands over: CloudFormation goes on and this runner watches. `bootstrap` (`BOOTSTRAP=1`):
+`cdk bootstrap --app <assembly>` per account first, printing what it bootstrapped
+(classroom/bootstrap.py).
 
-Logs: the CLI's whole output per account and command (`cdk.out.class-<LabId>.<up|down>[.<profile>].log`),
-and per participant, lab and command (`cdk.out.<participant>.<LabId>.<up|down>.log`): the CLI's
-lines that name the stack, then the stack's events once it has ended.
-"""  # noqa: E501
+Logs: the CLI's whole output per account and command
+(`cdk.out.class-<LabId>.<up|down>[.<profile>].log`), and per participant, lab and command
+(`cdk.out.<participant>.<LabId>.<up|down>.log`): the CLI's lines that name the stack, then the
+stack's events once it has ended.
+"""
 
 from __future__ import annotations
 
-import sys
-import threading
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, TextIO
 
-from classroom.account_run import AccountRun
-from classroom.cli_process import CliProcess, CliSlots
-from classroom.outcomes import NOT_STARTED, ClassRun, Result, duration, report_line
-from classroom.stop_signals import Stops
-from classroom.watch import DEPLOYED, FIRST_BACKOFF_SECONDS, GONE
-from course import sheets
-from course.config import ACCESS_ID, LabSettings
-
-ROOT = Path(__file__).resolve().parent.parent
-CDK = ROOT / "node_modules" / ".bin" / "cdk"
-MAX_STACKS_AT_ONCE = 50  # per account: CloudFormation's API rate limits, not the laptop
-MAX_CLI_PROCESSES = 2  # at once, for every account: each is 400-500 MB
-POLL_SECONDS = 5.0  # one DescribeStacks listing per account per look
-MIN_MARGIN_MINUTES = 5
+from classroom.account_run import AccountPart, AccountRun
+from classroom.cdk_commands import synth_command
+from classroom.outcomes import NOT_STARTED, ClassRun, Result, duration
+from classroom.run_context import RunContext
+from classroom.words import counted
+from course.config import LabSettings
 
 
-@dataclass(frozen=True)
-class Action:
-    """What `up` or `down` does."""
+class Engine(RunContext):
+    """Runs `action` of `lab_id` for every account of a class (see the module's docstring and
+    `RunContext` for the options)."""
 
-    name: str
-    verb: str  # for the report: "deployed" / "destroyed"
-    cdk_command: str
-    done_states: frozenset[str | None]  # the stack states that mean success
-
-
-ACTIONS = {
-    "up": Action("up", "deployed", "deploy", DEPLOYED),
-    "down": Action("down", "destroyed", "destroy", GONE),
-}
-
-
-@dataclass(frozen=True)
-class Target:
-    """The account a participant's stack goes to: a profile (None: the default credentials)
-    and the region the CDK CLI uses with it (course/region.py)."""
-
-    profile: str | None = None
-    region: str | None = None
-
-    def wrap(self, command: list[str]) -> list[str]:
-        """`command` against this account: `--profile` and the profile's region in
-        `AWS_REGION` (the CDK CLI reads it before the profile's own). The default credentials:
-        `command` unchanged (the runner's environment holds the class's region)."""
-        if self.profile is None:
-            return command
-        return ["env", f"AWS_REGION={self.region}", *command, "--profile", self.profile]
-
-    @property
-    def label(self) -> str:
-        return f"profile {self.profile}" if self.profile else "default credentials"
-
-
-@dataclass(frozen=True)
-class Account:
-    """One account's part of the class: where, the CloudFormation client that watches it,
-    and its participants' settings (in the class's order)."""
-
-    target: Target
-    client: Any
-    settings: tuple[LabSettings, ...]
-
-
-def time_limit_minutes(lab_id: str, action: Action) -> float:
-    """How long a participant's stack may take before it is reported TIMEOUT."""
-    minutes = sheets.ACCESS_MINUTES if lab_id == ACCESS_ID else sheets.lab(lab_id).minutes
-    expected = minutes.create if action.name == "up" else minutes.delete
-    return expected + max(expected / 2, MIN_MARGIN_MINUTES)
-
-
-def assembly_dir(lab_id: str, work_dir: Path) -> Path:
-    """Where the class's cloud assembly goes: one folder per lab, so two classes never mix."""
-    return work_dir / f"cdk.out.class-{lab_id}"
-
-
-def synth_command(
-    cdk: Sequence[str], action: Action, lab_id: str, settings: Sequence[LabSettings], out: Path
-) -> list[str]:
-    """One `cdk synth` for the whole class: every participant's stack of the lab."""
-    names = ",".join(s.participant or "" for s in settings)
-    command = [*cdk, "synth", "--quiet", "-c", f"lab={lab_id}", "-c", f"participants={names}"]
-    expires = settings[0].expires_in_hours if settings else None
-    if expires is not None and action.name == "up":
-        command += ["-c", f"expires_in_hours={expires}"]
-    if settings and settings[0].shared_network:
-        command += ["-c", "shared_network=true"]
-    return [*command, "--output", str(out)]
-
-
-def class_command(
-    cdk: Sequence[str], action: Action, assembly: Path, paths: Sequence[str], concurrency: int
-) -> list[str]:
-    """One CLI run for many stacks (`paths`: `ana/<LabId>`, as course/builder.py names them)."""
-    command = [*cdk, action.cdk_command, "--app", str(assembly), "--concurrency", str(concurrency)]
-    if action.name == "up":
-        command += ["--method=direct", "--require-approval", "never", "--progress", "events"]
-    else:
-        command += ["--force"]
-    return [*command, *paths]
-
-
-class Engine:
-    """Runs `action` of `lab_id` for every account of a class (see the module's docstring).
-
-    `cdk` is the CLI's command (tests give a fake one); `env` its environment; `clock` the
-    monotonic clock of the time limits; `limit_minutes` overrides the lab's limit (tests).
-    """
-
-    def __init__(
-        self,
-        action: Action,
-        lab_id: str,
-        *,
-        work_dir: Path,
-        cdk: Sequence[str] = (str(CDK),),
-        env: Mapping[str, str] | None = None,
-        out: TextIO | None = None,
-        err: TextIO | None = None,
-        concurrency: int | None = None,
-        bootstrap: bool = False,
-        poll_seconds: float = POLL_SECONDS,
-        first_backoff: float = FIRST_BACKOFF_SECONDS,
-        max_cli_processes: int = MAX_CLI_PROCESSES,
-        limit_minutes: float | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        stops: Stops | None = None,
-    ) -> None:
-        self.action, self.lab_id, self.work_dir = action, lab_id, work_dir
-        self.assembly = assembly_dir(lab_id, work_dir)
-        self.cdk, self.env = list(cdk), env
-        self.out, self.err = out or sys.stdout, err or sys.stderr
-        self.concurrency, self.bootstrap = concurrency, bootstrap
-        self.poll_seconds, self.first_backoff, self.clock = poll_seconds, first_backoff, clock
-        self.limit_minutes = limit_minutes or time_limit_minutes(lab_id, action)
-        self.slots = CliSlots(max_cli_processes)
-        self.stops = stops or Stops(self.err)
-        self._print_lock = threading.Lock()
-
-    def say(self, text: str) -> None:
-        with self._print_lock, suppress(OSError):  # a closed terminal: the logs still get it
-            print(text, file=self.out, flush=True)
-
-    def report(self, result: Result) -> None:
-        self.say(report_line(self.action.verb, result))
-
-    def cli(self, command: Sequence[str], log: Path, on_line: Callable[[str], None]) -> CliProcess:
-        return CliProcess(command, log=log, on_line=on_line, env=self.env, cwd=ROOT)
-
-    def class_command(self, paths: Sequence[str]) -> tuple[list[str], int]:
-        """The CLI run for these stacks of one account, and how many it runs at once."""
-        concurrency = min(self.concurrency or MAX_STACKS_AT_ONCE, len(paths))
-        return class_command(self.cdk, self.action, self.assembly, paths, concurrency), concurrency
-
-    def run(self, settings: Sequence[LabSettings], accounts: Sequence[Account]) -> ClassRun:
+    def run(self, settings: Sequence[LabSettings], accounts: Sequence[AccountPart]) -> ClassRun:
         """Synthesize the class once, then run every account's part; results in the order of
         `settings` (the class), each line printed as that participant's part ends."""
         with self.stops.installed():
@@ -249,7 +104,9 @@ class Engine:
         """One synth for the class; False if it failed or a stop signal came."""
         log = self.work_dir / f"{self.assembly.name}.log"
         log.write_text("")
-        self.say(f"synth: {len(settings)} stacks of {self.lab_id} into {self.assembly.name}/")
+        self.say(
+            f"synth: {counted(len(settings), 'stack')} of {self.lab_id} into {self.assembly.name}/"
+        )
         started = self.clock()
         command = synth_command(self.cdk, self.action, self.lab_id, settings, self.assembly)
         self.stops.synthesizing = True

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from classroom.watch import StackState
+from classroom.stack_states import StackState
 
 DONE, FAILED, TIMED_OUT = "done", "failed", "timed out"
 LEFT_IN_PROGRESS, NOT_STARTED = "left in progress", "never started"

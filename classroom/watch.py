@@ -19,16 +19,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-DEPLOYED = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE"})
-GONE = frozenset({None, "DELETE_COMPLETE"})  # None: CloudFormation lists no such stack
+from classroom.stack_states import DEPLOYED, GONE, StackState
+
 THROTTLING = frozenset(
     {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}
 )
 FIRST_BACKOFF_SECONDS = 2.0
 MAX_BACKOFF_SECONDS = 60.0
 MAX_ERRORS_IN_A_ROW = 5  # other than throttling: about a minute of retries with the backoff
+# The watching client's calls are retried here, not by botocore, so that throttling shows.
+WATCH_CONFIG = Config(retries={"total_max_attempts": 1})
 
 
 class WatchError(RuntimeError):
@@ -60,14 +63,6 @@ class Seen:
             stack.get("LastUpdatedTime"),
             stack.get("StackStatusReason", ""),
         )
-
-
-@dataclass(frozen=True)
-class StackState:
-    """A stack's status when its run ended (None: no stack) and, if no success, why."""
-
-    status: str | None
-    reason: str = ""
 
 
 class Watcher:

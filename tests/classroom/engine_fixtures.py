@@ -19,8 +19,12 @@ import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
-from classroom.engine import ACTIONS, Account, Engine, Target
+from classroom import run as class_run
+from classroom.account_run import AccountPart
+from classroom.cdk_commands import ACTIONS, Target
+from classroom.engine import Engine
 from classroom.outcomes import ClassRun
 from course.config import LabSettings
 from tests.classroom.fake_cloud import Timeline, moto_client, watched_client
@@ -55,17 +59,29 @@ class FakeClass:
         )
 
     @property
-    def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FAKE_CDK_"))}
-        return env | {
-            "AWS_ENDPOINT_URL": self.endpoint,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_REGION": REGION,
+    def cli_env(self) -> dict[str, str]:
+        """What the fake CLI needs besides an account: moto's server, its plan and record."""
+        return {
+            "FAKE_CDK_ENDPOINT": self.endpoint,
             "FAKE_CDK_PLAN": str(self.plan_file),
             "FAKE_CDK_RECORD": str(self.record_file),
             "FAKE_CDK_TIMELINE": str(self.timeline.path),
         }
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The whole environment of a class run: the fake CLI's, and an account in moto's
+        server for the runner's own calls (preflight, leftovers)."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FAKE_CDK_"))}
+        account = {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": REGION,
+            "AWS_CONFIG_FILE": "/nonexistent",
+            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+        }
+        return env | self.cli_env | account
 
     def client(self, region: str = REGION, throttle: int = 0) -> Any:
         return watched_client(self.endpoint, region, self.timeline, throttle)
@@ -86,7 +102,7 @@ class FakeClass:
         for s in settings:
             groups.setdefault(profiles.get(s.participant or ""), []).append(s)
         accounts = [
-            Account(
+            AccountPart(
                 Target(profile, PROFILE_REGIONS[profile]) if profile else Target(),
                 self.client(PROFILE_REGIONS.get(profile or "", REGION), throttle),
                 tuple(members),
@@ -105,6 +121,16 @@ class FakeClass:
         )
         run = engine.run(settings, accounts)
         return run, out.getvalue(), err.getvalue()
+
+    def main(self, argv: Sequence[str], **options: Any) -> int:
+        """`python -m classroom.run ARGV` as `make class-up|class-down` runs it, in this
+        environment only (moto's server, the fake CLI's files), watching through `client`."""
+        with patch.dict(os.environ, self.env, clear=True):
+            return class_run.main(
+                [*argv, "--work-dir", str(self.work_dir)],
+                cloudformation=lambda _profile, region: self.client(region),
+                **{"cdk": FAKE_CDK, "poll_seconds": 0.05, "first_backoff": 0.01, **options},
+            )
 
     def records(self, event: str | None = None) -> list[dict[str, Any]]:
         if not self.record_file.exists():

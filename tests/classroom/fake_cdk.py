@@ -3,7 +3,7 @@
     python tests/classroom/fake_cdk.py synth|bootstrap|deploy|destroy ... (the real CLI's arguments)
 
 A real process (so the engine's sessions, process groups and signals are real) that creates
-and deletes stacks in a moto server (`AWS_ENDPOINT_URL`, the region in `AWS_REGION`) and prints
+and deletes stacks in a moto server (`FAKE_CDK_ENDPOINT`, the region in `AWS_REGION`) and prints
 lines in the pinned CLI's format (classroom/cdk_output.py lists them). moto creates and deletes
 a stack at once; what CloudFormation does over time, moto cannot: this script writes it to the
 timeline (tests/classroom/fake_cloud.py reads it), e.g. "ana-LabX is CREATE_IN_PROGRESS until
@@ -14,8 +14,9 @@ FAKE_CDK_PLAN (a JSON file) says what happens to whom: {"stacks": {"ben": "rollb
 "busy": seconds a stack stays in progress, "slow": the same for "slow" stacks, "synth_exit": n,
 "synth_seconds": s, "bootstrap_fail": [profiles], "claims_success": true (✅ whatever the
 stack's state)}. A participant's kind: "ok" (default),
-"slow", "update", "rollback", "update-rollback", "error" (the CLI fails it before
-CloudFormation sees it), "stuck" (REVIEW_IN_PROGRESS for ever), "delete-failed".
+"slow", "update", "rollback", "update-rollback", "final:<STATUS>" (any end), "error" (the CLI
+fails it before CloudFormation sees it), "stuck" (REVIEW_IN_PROGRESS for ever),
+"delete-failed".
 FAKE_CDK_RECORD (a file) gets one JSON line per event: each start (argv, pid, process group,
 region, the child it starts), each end (exit code or signal).
 """
@@ -183,7 +184,7 @@ class Cli:
             say(f"{stack}: creating stack...")
             while True:
                 time.sleep(1)
-        final = {"rollback": "ROLLBACK_COMPLETE", "update-rollback": "UPDATE_ROLLBACK_COMPLETE"}
+        final = self.final(kind)
         if existing is None:
             say(f"{stack}: creating stack...")
 
@@ -192,7 +193,7 @@ class Cli:
                     "StackId"
                 ]
 
-            stack_id = self._progress(stack, create, "CREATE_IN_PROGRESS", final.get(kind), kind)
+            stack_id = self._progress(stack, create, "CREATE_IN_PROGRESS", final, kind)
         else:
             say(f"{stack}: updating stack...")
             stack_id = existing["StackId"]
@@ -201,8 +202,8 @@ class Cli:
                 self.cloudformation.update_stack(StackName=stack, TemplateBody=UPDATED)
                 return stack_id
 
-            self._progress(stack, update, "UPDATE_IN_PROGRESS", final.get(kind), kind, stack_id)
-        if kind in final and not self.plan.get("claims_success"):
+            self._progress(stack, update, "UPDATE_IN_PROGRESS", final, kind, stack_id)
+        if final and not self.plan.get("claims_success"):
             self._fail(f"❌  {stack} failed: DeploymentError: The stack named {stack} failed")
         else:
             say(f"\n✅  {display}")
@@ -215,7 +216,7 @@ class Cli:
         say(f"{display}: destroying... [{index}/{total}]")
         existing = self._stack(stack)
         if existing is not None:
-            final = "DELETE_FAILED" if kind == "delete-failed" else None
+            final = self.final(kind)
             stack_id = existing["StackId"]
 
             def delete() -> str:
@@ -224,11 +225,21 @@ class Cli:
                 return stack_id
 
             self._progress(stack, delete, "DELETE_IN_PROGRESS", final, kind, stack_id)
-            if final:
+            if final and not self.plan.get("claims_success"):
                 self._fail(f" ❌  {display}: destroy failed Error: The stack named {stack} is in "
                            "a failed state: DELETE_FAILED")  # fmt: skip
                 return
         say(f"✅  {display}: destroyed")
+
+    @staticmethod
+    def final(kind: str) -> str | None:
+        """The status CloudFormation ends the stack in, if not what moto holds."""
+        named = {
+            "rollback": "ROLLBACK_COMPLETE",
+            "update-rollback": "UPDATE_ROLLBACK_COMPLETE",
+            "delete-failed": "DELETE_FAILED",
+        }
+        return named.get(kind) or (kind.removeprefix("final:") if ":" in kind else None)
 
     def _busy(self, kind: str) -> float:
         return float(self.plan.get("slow" if kind == "slow" else "busy", 0.3))

@@ -45,7 +45,7 @@ def moto_client(service: str, region: str, endpoint: str | None = None) -> Any:
     return boto3.client(
         service,
         region_name=region,
-        endpoint_url=endpoint or os.environ["AWS_ENDPOINT_URL"],
+        endpoint_url=endpoint or os.environ["FAKE_CDK_ENDPOINT"],
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
         config=NO_RETRIES,

@@ -19,10 +19,11 @@ import pytest
 from botocore.stub import Stubber
 
 from classroom import cli_process
+from classroom.cdk_commands import ACTIONS
 from classroom.cdk_output import StackLines, artifact_ids
 from classroom.cli_process import CliProcess, CliSlots
-from classroom.engine import ACTIONS, time_limit_minutes
 from classroom.outcomes import Result, summary
+from classroom.run_context import time_limit_minutes
 from classroom.watch import Seen, Watcher, WatchError, WatchStopped, final_state
 
 LAB = "LabS3Lifecycle"

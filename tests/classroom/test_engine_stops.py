@@ -15,26 +15,7 @@ import time
 
 import pytest
 
-from tests.classroom.engine_fixtures import LAB, SIGNALS, FakeClass, outcome_lines, signal_when
-from tests.moto_server import moto_server
-
-
-@pytest.fixture(scope="module")
-def endpoint(tmp_path_factory):
-    with moto_server(tmp_path_factory.mktemp("moto") / "server.log") as url:
-        yield url
-
-
-@pytest.fixture
-def cloud(endpoint, tmp_path):
-    fake = FakeClass(endpoint, tmp_path)
-    fake.bootstrap()
-    handlers = {signum: signal.getsignal(signum) for signum in SIGNALS.values()}
-    yield fake
-    assert fake.left_behind() == [], "no CDK process (nor what it started) outlives the run"
-    assert {signum: signal.getsignal(signum) for signum in SIGNALS.values()} == handlers, (
-        "the previous signal handlers come back after the run"
-    )
+from tests.classroom.engine_fixtures import LAB, SIGNALS, outcome_lines, signal_when
 
 
 @pytest.mark.parametrize("name", SIGNALS)
