@@ -37,9 +37,9 @@ CDK = ROOT / "node_modules" / ".bin" / "cdk"
 LAB = "LabS3Lifecycle"
 SIZES = (1, 30)
 # Today's runner: the last commit before the engine, and how it is run there.
-BEFORE = "d1ab936"
+BEFORE = "4530b1c"  # main with #24, before the engine (#27)
 RUNNERS = {
-    "today's runner": (BEFORE, "course.classroom", ["--concurrency", "1"]),
+    "today's runner": (BEFORE, "classroom.run", ["--concurrency", "1"]),
     "the engine": (None, "classroom.run", []),
 }
 MAX_RATIO = 3.0
@@ -114,14 +114,16 @@ def measure(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> Me
 
 def _run_all(env: dict[str, str], work: Path) -> dict[tuple[str, str, int], Measured]:
     results = {}
-    for runner, (revision, module, options) in RUNNERS.items():
+    for index, (runner, (revision, module, options)) in enumerate(RUNNERS.items()):
+        logs = work / f"runner-{index}"
+        logs.mkdir()
         with checkout(revision) if revision else _here() as tree:
             for size in SIZES:
                 names = " ".join(f"p{n:02d}" for n in range(1, size + 1))
                 for verb in ("up", "down"):
                     command = [str(PY), "-m", module, verb, "--lab", LAB, "--participants",
-                               names, *options, "--work-dir", str(work)]  # fmt: skip
-                    log = work / f"bench.{module}.{verb}.{size}.log"
+                               names, *options, "--work-dir", str(logs)]  # fmt: skip
+                    log = logs / f"bench.{verb}.{size}.log"
                     results[(runner, verb, size)] = measure(command, tree, env, log)
                     print(f"  {runner}, class-{verb} {size}: done", flush=True)
     return results
@@ -136,12 +138,12 @@ def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def bench() -> None:
+def bench(base_env: dict[str, str]) -> None:
     """Print the class runs' wall times and peaks, and the goals."""
     print(f"\nclass runs, {LAB} on moto (load average before: {_load()}):", flush=True)
     work = Path(tempfile.mkdtemp(prefix="bench-class."))
     with class_report.moto_server() as server_env:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}
+        env = {k: v for k, v in base_env.items() if not k.startswith(("AWS_", "CDK_"))}
         env |= {k: v for k, v in server_env.items() if k.startswith("AWS_")}
         env |= {
             "AWS_REGION": class_report.REGION,
