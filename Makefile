@@ -13,7 +13,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := synth
 
 # The AWS SDK inside the CDK CLI warns on every run under Node 20 (bin/cdk.js says why it is
-# silenced); make runs node_modules/.bin/cdk itself, also through classroom/runner.py.
+# silenced); make runs node_modules/.bin/cdk itself, also through classroom/cli_process.py.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
 PYTHON ?= python3
@@ -137,9 +137,10 @@ terraform-test: setup-test
 rehearsal: setup-dev
 	$(PY) -m pytest -m rehearsal
 
-# Timings of synth and tests against the floor (an empty CDK app); RUNS=n runs of each.
+# Timings of synth and tests against the floor (an empty CDK app); RUNS=n runs of each; then
+# the class report and the class runs (bench/); ONLY="class runs" measures just that.
 bench: setup-test
-	$(PY) bench/run.py --runs $(or $(RUNS),3)
+	$(PY) bench/run.py --runs $(or $(RUNS),3) $(if $(ONLY),--only "$(ONLY)")
 
 format: setup-dev
 	$(PY) -m ruff check --fix .
@@ -150,7 +151,8 @@ snapshots: setup-dev
 
 # A lab for a whole class: `make class-up LAB=LabS3Lifecycle PARTICIPANTS="ana ben"`, or
 # CLASS=class.csv (a roster, course/roster.py) instead of PARTICIPANTS, for every class command
-# (optional CONCURRENCY=4, EXPIRES_IN_HOURS=N, BOOTSTRAP=1, PREFLIGHT=0, SHARED_NETWORK=1),
+# (optional CONCURRENCY=N stacks at once per account, default all; EXPIRES_IN_HOURS=N,
+# BOOTSTRAP=1, PREFLIGHT=0, SHARED_NETWORK=1),
 # `make class-down ...`, `make class-status ...`. The trainer's tools live in classroom/.
 PEOPLE := $(if $(CLASS),--class "$(CLASS)") --participants "$(PARTICIPANTS)"
 WHO := --lab "$(LAB)" $(PEOPLE)

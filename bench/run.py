@@ -9,15 +9,14 @@ then again), and the median CPU seconds (user + system of every process a comman
 - `make synth`: every lab, with cdk-nag and CDK's validation on;
 - test suite: `pytest -n auto` as `make test` runs it first (all but the deploy rehearsal);
 - rehearsal: `pytest -m rehearsal` (moto server, bootstrap, deploys), without a target;
-- class-up / class-down N: `python -m classroom.run up|down --lab LabS3Lifecycle` for 1, 3
-  and 10 participants against a local moto server (one synth for the class, then one deploy or
-  destroy per participant), one at a time: moto mixes up concurrent change sets;
 and each median's ratio to the floor's, in wall-clock and in CPU seconds. Targets (on the
 wall-clock medians): synth <= 1.5x (#18), suite <= 6x (#10). On a machine other jobs load, the
 CPU seconds move less than the wall-clock ones: compare both.
 After `make synth`: the bytes each lab's first deploy uploads to the CDK assets bucket (goal
 <= 200 KB per lab, #18) and the size of cdk.out for all labs (goal < 1 MB).
-Then the class report of 30 participants against one labcheck each (bench/class_report.py).
+Then the class report of 30 participants against one labcheck each (bench/class_report.py),
+and the class runs: class-up and class-down of 30 against 1, today's runner and the class
+engine side by side, time and peak memory (bench/class_runs.py; once each, `--runs` aside).
 """
 
 from __future__ import annotations
@@ -32,12 +31,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import class_report  # bench/, next to this script
+import class_runs
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -51,9 +49,6 @@ PARALLEL = ["-n", "auto", "--dist", "loadfile"]  # as `make test` runs it
 TARGETS = {"make synth": 1.5, "test suite": 6.0}
 MAX_UPLOAD_KB = 200
 MAX_CDK_OUT_KB = 1024
-CLASS_LAB = "LabS3Lifecycle"
-CLASS_SIZES = (1, 3, 10)
-CLASS_NAMES = [f"class-{verb} {n}" for n in CLASS_SIZES for verb in ("up", "down")]
 EMPTY_APP = """\
 import aws_cdk as cdk
 
@@ -82,23 +77,9 @@ def _commands(floor: Path) -> dict[str, tuple[list[str], Path]]:
 
 
 CLASS_REPORT = "class report"
+CLASS_RUNS = "class runs"
+OF_THEIR_OWN = {CLASS_REPORT, CLASS_RUNS}  # measured apart, with no floor
 TUNED_FLOOR = "floor tuned"
-
-
-@contextmanager
-def _moto(env: dict[str, str]) -> Iterator[dict[str, str]]:
-    """A bootstrapped moto server (bench/class_report.py's); yields the CDK CLI's environment."""
-    with class_report.moto_server() as server_env:
-        moto_env = {k: v for k, v in env.items() if not k.startswith(("AWS_", "CDK_"))}
-        moto_env |= {k: v for k, v in server_env.items() if k.startswith("AWS_")}
-        moto_env.update(
-            AWS_REGION=class_report.REGION,
-            AWS_EC2_METADATA_DISABLED="true",
-            CDK_DISABLE_CLI_TELEMETRY="true",
-            CDK_DISABLE_VERSION_CHECK="1",
-        )
-        _time([str(CDK), "bootstrap", f"aws://123456789012/{class_report.REGION}"], ROOT, moto_env)
-        yield moto_env
 
 
 @dataclass(frozen=True)
@@ -107,23 +88,6 @@ class Timing:
 
     wall: float
     cpu: float
-
-
-def _class_times(runs: int, env: dict[str, str]) -> dict[str, list[Timing]]:
-    """class-up then class-down of CLASS_LAB for each class size, `runs` times each."""
-    times: dict[str, list[Timing]] = {name: [] for name in CLASS_NAMES}
-    work_dir = tempfile.mkdtemp(prefix="bench-class.")
-    with _moto(env) as moto_env:
-        for size in CLASS_SIZES:
-            names = " ".join(f"p{i}" for i in range(1, size + 1))
-            for _ in range(runs):
-                for verb in ("up", "down"):
-                    command = [
-                        str(PY), "-m", "classroom.run", verb, "--lab", CLASS_LAB,
-                        "--participants", names, "--concurrency", "1", "--work-dir", work_dir,
-                    ]  # fmt: skip
-                    times[f"class-{verb} {size}"].append(_time(command, ROOT, moto_env))
-    return times
 
 
 def _children_cpu() -> float:
@@ -170,8 +134,8 @@ def main() -> None:
     parser.add_argument(
         "--only",
         nargs="*",
-        help=f"measure only these (floor is always measured, unless only {CLASS_REPORT!r}),"
-        " e.g. 'class-up 3'",
+        help="measure only these (floor is always measured, unless only"
+        f" {CLASS_REPORT!r} or {CLASS_RUNS!r}), e.g. 'make synth'",
     )
     parser.add_argument("--html", type=Path, help="write the 30-participant class report here")
     args = parser.parse_args()
@@ -183,23 +147,17 @@ def main() -> None:
         "CDK_DISABLE_CLI_TELEMETRY": "true",
     }
     commands = _commands(_floor_dir())
-    known = [*commands, *CLASS_NAMES]
-    names = ["floor", *(n for n in known if n != "floor" and (not args.only or n in args.only))]
+    names = ["floor", *(n for n in commands if n != "floor" and (not args.only or n in args.only))]
     if "make synth" not in names and TUNED_FLOOR in names:
         names.remove(TUNED_FLOOR)
     elif "make synth" in names and TUNED_FLOOR not in names:
         names.insert(1, TUNED_FLOOR)
-    class_times = {}
-    if any(name in CLASS_NAMES for name in names):
-        class_times = _class_times(args.runs, env)
-    if args.only and set(args.only) <= {CLASS_REPORT}:
+    if args.only and set(args.only) <= OF_THEIR_OWN:
         names = []
     print(
         f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
     )
-    times = class_times | _alternated_times(
-        [name for name in names if name not in class_times], commands, args.runs, env
-    )
+    times = _alternated_times(names, commands, args.runs, env)
     if names:
         print(
             f"{'':<12} {'min':>7} {'median':>7} {'max':>7} {'x floor':>8} "
@@ -230,6 +188,8 @@ def main() -> None:
         _print_sizes(ROOT / "cdk.out")
     if not args.only or CLASS_REPORT in args.only:
         class_report.bench(args.runs, args.html)
+    if not args.only or CLASS_RUNS in args.only:
+        class_runs.bench(env)
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from classroom.words import counted
 from course.config import LabSettings
 from course.names import COURSE_NETWORK_ID, COURSE_NETWORK_VPC_PARAMETER
 
@@ -165,7 +166,8 @@ class Check:
         if self.not_checked:
             return f"not checked  {head}: {self.not_checked}"
         numbers = (
-            f"{self.participants} participants need {self.wanted}, "
+            f"{counted(self.participants, 'participant')} "
+            f"{'needs' if self.participants == 1 else 'need'} {self.wanted}, "
             f"{self.used} in use of {self.limit}"
         )
         if not self.missing:

@@ -1,4 +1,4 @@
-"""`python -m classroom.run up|down`: deploy or destroy one lab for many participants at once.
+"""`python -m classroom.run up|down`: deploy or destroy one lab for a whole class at once.
 
     python -m classroom.run up --lab LabS3Lifecycle --participants "ana ben cem"
     python -m classroom.run down --lab LabS3Lifecycle --participants "ana ben cem"
@@ -7,24 +7,26 @@
 classroom/status.py.)
 
 Every name is validated first (classroom/class_input.py), then the class is synthesized once and
-each participant's stack deployed or destroyed from that cloud assembly (classroom/deploys.py),
-at most `--concurrency` at a time; success is the stack's state, not the CDK CLI's exit code.
-Exit code: 0 all done, 1 some failed, 2 bad input, 130 interrupted. Ctrl-C: the first starts
-nothing new and lets the running deploys finish, a second stops them at once
-(classroom/runner.py); the summary names the stacks that may be left in progress.
+every participant's stack deployed or destroyed at once, by one CDK CLI process per account,
+with CloudFormation watched until each stack has ended (classroom/engine.py); success is the
+stack's state, not the CDK CLI's exit code. Exit code: 0 all done, 1 some failed or timed out,
+2 bad input, 130 interrupted. Ctrl-C (or SIGTERM, SIGHUP): the first starts nothing new and
+watches the submitted stacks to their end, a second stops watching and reads the states once
+(classroom/stop_signals.py); the summary names the stacks left in progress.
 
 Every command uses and prints the region the CDK CLI deploys into (course/region.py) and passes
 it to the CDK CLI, so the runs, the state checks and `status` look at the same region.
 
 The class: `--participants "ana ben"` or `--class class.csv`, a roster (course/roster.py). A
-roster may give each participant an AWS profile, their own account: their CDK runs then get
-`--profile <profile>` and that profile's region (`env AWS_REGION=...`), their state checks and
-`down`'s leftovers read with a session of that profile; still one synth and one concurrency
-bound for the whole class. `--bootstrap` (up) runs `cdk bootstrap` once per account before its
-first deploy. Before `up` deploys anything, the quota preflight (classroom/preflight.py) checks
-every account the class goes to; `--skip-preflight` skips it. `--shared-network` puts
-LabRdsMysql into the account's course network (`-c shared_network=true`). After `down`, what
-the participants left that no stack owns is listed (classroom/leftovers.py).
+roster may give each participant an AWS profile, their own account: each account gets its own
+CDK CLI run, with `--profile <profile>` and that profile's region (`env AWS_REGION=...`), and
+its stacks are watched with a session of that profile; still one synth for the whole class.
+`--concurrency N`: stacks at once per account (default: all of them, at most 50).
+`--bootstrap` (up) runs `cdk bootstrap` once per account before its deploy. Before `up` deploys
+anything, the quota preflight (classroom/preflight.py) checks every account the class goes to;
+`--skip-preflight` skips it. `--shared-network` puts LabRdsMysql into the account's course
+network (`-c shared_network=true`). After `down`, what the participants left that no stack owns
+is listed (classroom/leftovers.py).
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ from typing import Any, TextIO
 from botocore.exceptions import BotoCoreError, ClientError
 
 from classroom import preflight
+from classroom.account_run import AccountPart
 from classroom.accounts import Accounts, boto3_session
-from classroom.cdk_commands import ACTIONS
+from classroom.cdk_commands import ACTIONS, DEFAULT_TARGET, ROOT, Target
 from classroom.class_input import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -51,13 +54,19 @@ from classroom.class_input import (
     class_stacks,
     validate,
 )
-from classroom.deploys import DEFAULT_CONCURRENCY, INTERRUPTED, MAX_CONCURRENCY, run_class, summary
+from classroom.engine import Engine
 from classroom.leftovers import Account, leftovers
 from classroom.leftovers import report as leftovers_report
-from classroom.runner import ROOT, CdkRunner, CommandRunner
+from classroom.outcomes import LEFT_IN_PROGRESS, summary
+from classroom.run_context import MAX_STACKS_AT_ONCE
+from classroom.watch import WATCH_CONFIG
+from classroom.words import counted
 from course.config import LabSettings
 from course.region import resolve_region
 from course.roster import InvalidRoster, load
+
+# Makes the CloudFormation client that watches an account: (profile, region) -> client.
+CloudFormationFor = Callable[[str | None, str], Any]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -69,8 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--concurrency",
         type=int,
-        default=DEFAULT_CONCURRENCY,
-        help=f"CDK runs at a time (1-{MAX_CONCURRENCY}, default {DEFAULT_CONCURRENCY})",
+        default=None,
+        help=f"stacks at once per account (1-{MAX_STACKS_AT_ONCE}; default: all of them)",
     )
     parser.add_argument(
         "--expires-in-hours", default=None, help="up only: each stack deletes itself after N h"
@@ -101,40 +110,40 @@ def _parser() -> argparse.ArgumentParser:
 def main(
     argv: Sequence[str] | None = None,
     *,
-    runner: CommandRunner | None = None,
-    client: Any = None,
     session: Callable[[str | None, str], Any] | None = None,
+    cloudformation: CloudFormationFor | None = None,
+    **engine_options: Any,
 ) -> int:
     """Deploy or destroy the lab for the class; returns the exit code (`EXIT_*`).
 
-    `runner`, `client` and `session` are for tests (a fake CDK, a fake or moto CloudFormation
-    client for every account, a (profile, region) -> boto3 session maker).
+    For tests: `session` makes the boto3 session of a (profile, region), `cloudformation` the
+    client that watches an account, `engine_options` go to the `Engine` (a fake `cdk`, a
+    shorter `poll_seconds`, ...).
     """
     args = _parser().parse_args(argv)
     known = class_stacks()
     try:
         roster = load(args.class_file, args.participants)
-        participants = roster.names
         accounts = Accounts.of(roster, session or boto3_session)
         action = ACTIONS[args.command]
         settings = validate(
             args.lab,
-            participants,
+            roster.names,
             known,
             args.expires_in_hours,
             shared_network=args.shared_network,
         )
-        if not 1 <= args.concurrency <= MAX_CONCURRENCY:
-            raise InvalidClass(f"--concurrency must be 1 to {MAX_CONCURRENCY}")
+        if args.concurrency is not None and not 1 <= args.concurrency <= MAX_STACKS_AT_ONCE:
+            raise InvalidClass(f"--concurrency must be 1 to {MAX_STACKS_AT_ONCE}")
     except (InvalidClass, InvalidRoster) as error:
         print(f"error: nothing was run:\n{error}", file=sys.stderr)
         return EXIT_INVALID
-    work_dir = Path(args.work_dir).resolve()
     where = accounts.describe()
+    at_once = f"{args.concurrency} at a time" if args.concurrency else "all at once"
     print(
-        f"{action.name}: {args.lab} for {len(settings)} participants in "
+        f"{action.name}: {args.lab} for {counted(len(settings), 'participant')} in "
         + (where if not accounts.per_participant else "their accounts")
-        + f", {args.concurrency} at a time (logs: cdk.out.<participant>.log)",
+        + f", {at_once} (logs: cdk.out.<participant>.{args.lab}.{action.name}.log)",
         flush=True,
     )
     if accounts.per_participant:
@@ -146,38 +155,53 @@ def main(
     ):
         return EXIT_FAILED
     region = accounts.regions.get(None) or resolve_region()
-    run = run_class(
+
+    def watching(profile: str | None, region: str) -> Any:
+        return accounts.session(profile).client("cloudformation", config=WATCH_CONFIG)
+
+    engine = Engine(
         action,
         args.lab,
-        settings,
-        client=client or boto3_session(None, region.name).client("cloudformation"),
+        work_dir=Path(args.work_dir).resolve(),
         # The CDK CLI gets the region we print and read the states in, whatever it would pick.
-        runner=runner or CdkRunner({**os.environ, "AWS_REGION": region.name}),
+        env={**os.environ, "AWS_REGION": region.name},
         concurrency=args.concurrency,
-        work_dir=work_dir,
-        targets=accounts.targets(),
-        clients=None
-        if client
-        else {p: accounts.session(p).client("cloudformation") for p in roster.accounts if p},
         bootstrap=args.bootstrap,
+        **engine_options,
     )
-    print(summary(action, args.lab, run.results))
+    run = engine.run(settings, account_parts(accounts, settings, cloudformation or watching))
+    print(summary(action.verb, args.lab, run.results))
     if run.interrupted:
-        who = f'PARTICIPANTS="{args.participants}"'
-        if args.class_file:
-            who = f"CLASS={args.class_file}"
+        who = (
+            f"CLASS={args.class_file}" if args.class_file else f'PARTICIPANTS="{args.participants}"'
+        )
         class_status = f"make class-status LAB={args.lab} {who}"
-        left = [r.stack_name for r in run.results if r.outcome == INTERRUPTED]
+        left = [r.stack_name for r in run.results if r.outcome == LEFT_IN_PROGRESS]
         if left:
-            stacks = " ".join(left)
-            print(f"stopped: these stacks may be left in progress: {stacks}; run {class_status}")
+            print(
+                f"stopped: these stacks were left in progress: {' '.join(left)}; run {class_status}"
+            )
         else:
             print(f"interrupted: see where each stack stands with {class_status}")
         return EXIT_INTERRUPTED
-    if action.name == "down" and runner is None:  # a real class, not a test's fake CDK
+    if action.name == "down":
         for profile, names in roster.accounts.items():
             warn_leftovers(args.lab, names, accounts.session(profile))
     return EXIT_OK if all(r.ok for r in run.results) else EXIT_FAILED
+
+
+def account_parts(
+    accounts: Accounts, settings: Sequence[LabSettings], cloudformation: CloudFormationFor
+) -> list[AccountPart]:
+    """The class by account, in the roster's order: where, watched by which client, who."""
+    by_name = {s.participant: s for s in settings}
+    parts = []
+    for profile, names in accounts.roster.accounts.items():
+        region = accounts.regions[profile].name
+        target = Target(profile, region) if profile else DEFAULT_TARGET
+        members = tuple(by_name[name] for name in names)
+        parts.append(AccountPart(target, cloudformation(profile, region), members))
+    return parts
 
 
 def _preflight(lab_id: str, settings: Sequence[LabSettings], accounts: Accounts) -> bool:

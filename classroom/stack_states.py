@@ -1,7 +1,7 @@
 """The class's stacks as CloudFormation reports them (read-only: DescribeStacks).
 
-`stack_state` reads one stack after a run: its status and, when it is no success, why.
-`deployed_labs` lists the participants' lab stacks that exist, with the time each deletes
+`DEPLOYED` and `GONE` are the states a class run counts as done (classroom/engine.py reads them
+back). `deployed_labs` lists the participants' lab stacks that exist, with the time each deletes
 itself (`-c expires_in_hours`). `ListedStacks` answers as a CloudFormation client from one
 listing of the whole account, so a class report reads the stacks once.
 """
@@ -9,12 +9,11 @@ listing of the whole account, so a class report reads the stacks once.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 EXPIRES_AT_OUTPUT = "ExpiresAt"
 
@@ -27,36 +26,11 @@ GONE = frozenset({None, "DELETE_COMPLETE"})  # None: CloudFormation knows no suc
 
 @dataclass(frozen=True)
 class StackState:
-    """A stack as CloudFormation reports it after a run: None is no stack at all."""
+    """A stack as CloudFormation reports it when its run ended (None: no stack at all) and,
+    if it is no success, why."""
 
     status: str | None
     reason: str = ""
-
-
-def stack_state(client: Any, stack_name: str) -> StackState:
-    """The stack's status and, if it is not a success, why (status reason or a failed event)."""
-    try:
-        stacks = client.describe_stacks(StackName=stack_name)["Stacks"]
-    except ClientError as error:
-        if "does not exist" in str(error):
-            return StackState(None)
-        raise
-    stack = stacks[0]
-    status = stack["StackStatus"]
-    reason = stack.get("StackStatusReason", "")
-    if status not in DEPLOYED | GONE and not reason:
-        reason = _latest_failure(client, stack_name)
-    return StackState(status, reason)
-
-
-def _latest_failure(client: Any, stack_name: str) -> str:
-    """The reason of the newest failed resource event (events come newest first)."""
-    with suppress(BotoCoreError, ClientError):
-        for event in client.describe_stack_events(StackName=stack_name)["StackEvents"]:
-            if event.get("ResourceStatus", "").endswith("_FAILED"):
-                reason = event.get("ResourceStatusReason", "")
-                return f"{event.get('LogicalResourceId', '')}: {reason}".strip(": ")
-    return ""
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from classroom.class_input import (
     validate,
 )
 from classroom.stack_states import Deployed, deployed_labs
+from classroom.words import counted
 from course.roster import InvalidRoster, load
 
 
@@ -53,7 +54,9 @@ def status_lines(
                 )
             lines.append(f"{participant:<20} {d.lab_id:<20} {d.status:<24} {expiry}".rstrip())
     with_labs = len({d.participant for d in deployed})
-    lines.append(f"{len(deployed)} lab stacks for {with_labs} of {len(participants)} participants")
+    lines.append(
+        f"{counted(len(deployed), 'lab stack')} for {with_labs} of {len(participants)} participants"
+    )
     return lines
 
 

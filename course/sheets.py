@@ -21,6 +21,16 @@ LABS_DIR = Path(__file__).resolve().parent.parent / "labs"
 
 
 @dataclass(frozen=True)
+class Minutes:
+    """How long CloudFormation takes, at most on an ordinary day, to create and to delete a
+    participant's stack of a lab, in minutes: the class runner's time limit per participant
+    derives from it (classroom/engine.py)."""
+
+    create: int
+    delete: int
+
+
+@dataclass(frozen=True)
 class Lab:
     """One lab of the course.
 
@@ -31,6 +41,7 @@ class Lab:
         title: the lab's title, as the guide and the stack's description give it.
         stack: `module:Class` of its CDK stack (imported by stacks/__init__.py only).
         checker: the labcheck module whose `LAB` holds its objectives.
+        minutes: how long its stack takes to create and to delete (`Minutes`).
     """
 
     lab_id: str
@@ -38,6 +49,7 @@ class Lab:
     title: str
     stack: str
     checker: str
+    minutes: Minutes
 
     @property
     def guide(self) -> Path:
@@ -51,6 +63,8 @@ LABS: tuple[Lab, ...] = (
         "Create a Lifecycle Rule",
         "stacks.s3_lifecycle:S3LifecycleStack",
         "labcheck.s3_lifecycle",
+        # Two buckets, two small functions and their roles; the delete empties the buckets.
+        Minutes(create=3, delete=3),
     ),
     Lab(
         "LabS3Website",
@@ -58,6 +72,7 @@ LABS: tuple[Lab, ...] = (
         "Host a Static Website with S3",
         "stacks.s3_website:S3WebsiteStack",
         "labcheck.s3_website",
+        Minutes(create=3, delete=3),
     ),
     Lab(
         "LabRdsMysql",
@@ -65,6 +80,10 @@ LABS: tuple[Lab, ...] = (
         "Hands-On - RDS",
         "stacks.rds_mysql:RdsMysqlStack",
         "labcheck.rds_mysql",
+        # A Multi-AZ MySQL takes 15-25 minutes to create. Its delete takes 10-15, then the VPC's
+        # network clean-up waits for the Lambda network interfaces AWS releases late: 40 minutes
+        # and more. (A class deploys no read replica; one would add its own 15-20 minutes.)
+        Minutes(create=25, delete=45),
     ),
     Lab(
         "LabDynamoDbUsers",
@@ -72,6 +91,7 @@ LABS: tuple[Lab, ...] = (
         "My First DynamoDB Table and My First Secondary Index",
         "stacks.dynamodb_users:DynamoDbUsersStack",
         "labcheck.dynamodb_users",
+        Minutes(create=3, delete=3),
     ),
     Lab(
         "LabBackup",
@@ -79,9 +99,13 @@ LABS: tuple[Lab, ...] = (
         "Backup a DynamoDB Table",
         "stacks.backup:BackupStack",
         "labcheck.backup",
+        # The vault's delete first purges its recovery points (a function of its own).
+        Minutes(create=3, delete=5),
     ),
 )
 LAB_IDS: tuple[str, ...] = tuple(lab.lab_id for lab in LABS)
+# A participant's sign-in (LabAccess, not a lab): an IAM user, its policy and secret.
+ACCESS_MINUTES = Minutes(create=2, delete=2)
 
 
 def lab(lab_id: str) -> Lab:

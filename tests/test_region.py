@@ -12,7 +12,7 @@ import pytest
 from moto import mock_aws
 
 from classroom import run as class_run
-from classroom import runner, status
+from classroom import status
 from course.region import Region, resolve_region
 from labcheck.cli import main as labcheck
 from tests.synth import ROOT
@@ -144,18 +144,11 @@ def test_class_status_looks_in_the_region_the_cdk_deployed_into(only_aws_region,
 
 
 def test_class_runs_pass_the_profiles_region_to_the_cdk_cli(only_aws_region, tmp_path, monkeypatch):
-    seen: list[dict] = []
-
-    class Recording(runner.CdkRunner):
-        def __call__(self, command, log):
-            seen.append(self.env)
-            return 1  # the synth fails: nothing else runs
-
-    monkeypatch.setattr(class_run, "CdkRunner", Recording)
+    # A "CDK CLI" that says which region it was given; its synth fails, nothing else runs.
+    cdk = [sys.executable, "-c", "import os; print(os.environ['AWS_REGION']); raise SystemExit(1)"]
     monkeypatch.delenv("AWS_REGION")
     monkeypatch.setenv("AWS_PROFILE", "lab")  # the CDK CLI would read it, and so do we
     argv = ["up", "--lab", "LabS3Lifecycle", "--participants", "ana", "--work-dir", str(tmp_path)]
-    assert class_run.main(argv) == class_run.EXIT_FAILED
-    assert [env["AWS_REGION"] for env in seen] == ["eu-central-1"], (
-        "the CDK CLI is told the region the states are read in"
-    )
+    assert class_run.main(argv, cdk=cdk) == class_run.EXIT_FAILED
+    log = (tmp_path / "cdk.out.class-LabS3Lifecycle.log").read_text().splitlines()
+    assert log[1:] == ["eu-central-1"], "the CDK CLI is told the region the states are read in"

@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -266,97 +264,3 @@ def _labcheck_passes_what_moto_keeps(env, lab_id: str, template: dict, built: di
 
 def test_every_rehearsed_lab_is_checked_by_labcheck():
     assert sorted(LABCHECK) == sorted(REHEARSED_LABS)
-
-
-# --- a class run, interrupted by a real Ctrl-C -------------------------------------------------
-# `python -m classroom.run up` against the moto server, one participant at a time (moto mixes
-# up concurrent change sets: with `--concurrency 3` two of three stacks stay in
-# REVIEW_IN_PROGRESS, which the class run reports as failed). SIGINT goes to the runner's
-# process group, as the terminal sends it on Ctrl-C.
-CLASS_LAB = "LabS3Lifecycle"
-CLASS_TIMEOUT = 300
-
-
-def _class_run(env: dict[str, str], work_dir: Path, *args: str) -> subprocess.Popen[str]:
-    return _class_command(env, "classroom.run", *args, "--work-dir", str(work_dir))
-
-
-def _class_command(env: dict[str, str], module: str, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", module, *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # its own process group, the "terminal" the test signals
-    )
-
-
-def _wait_for(path: Path, process: subprocess.Popen[str]) -> None:
-    """Until `path` exists: the runner opens a participant's log as its run starts."""
-    deadline = time.monotonic() + CLI_TIMEOUT
-    while not path.exists():
-        assert process.poll() is None, f"the class run ended early: {process.communicate()}"
-        assert time.monotonic() < deadline, f"{path.name} never appeared"
-        time.sleep(0.1)
-
-
-def _class_up(env, work_dir, participants: str) -> subprocess.Popen[str]:
-    args = ["up", "--lab", CLASS_LAB, "--participants", participants, "--concurrency", "1"]
-    return _class_run(env, work_dir, *args)
-
-
-def test_ctrl_c_lets_the_running_deploy_finish_and_starts_no_other(bootstrapped, tmp_path):
-    env = bootstrapped
-    run = _class_up(env, tmp_path, "ana ben cem")
-    _wait_for(tmp_path / "cdk.out.ana.log", run)
-    os.killpg(run.pid, signal.SIGINT)
-    out, err = run.communicate(timeout=CLASS_TIMEOUT)
-
-    assert run.returncode == 130, out + err
-    assert "Traceback" not in out + err
-    assert "BrokenPipeError" not in out + err
-    assert f"{CLASS_LAB} deployed for 1 of 3; never started: ben cem" in out.splitlines()
-    assert _stack_status(env, f"ana-{CLASS_LAB}") == "CREATE_COMPLETE", "ana's deploy finished"
-    assert _stack_status(env, f"ben-{CLASS_LAB}") is None, "nothing starts after Ctrl-C"
-    assert _stack_status(env, f"cem-{CLASS_LAB}") is None
-
-    status = _class_command(
-        env, "classroom.status", "--lab", CLASS_LAB, "--participants", "ana ben"
-    )
-    lines = [" ".join(line.split()) for line in status.communicate(timeout=60)[0].splitlines()]
-    assert lines == [
-        "region us-east-1 (from AWS_REGION)",
-        f"ana {CLASS_LAB} CREATE_COMPLETE",
-        "ben -",
-        "1 lab stacks for 1 of 2 participants",
-    ]
-
-    down = _class_run(env, tmp_path, "down", "--lab", CLASS_LAB, "--participants", "ana")
-    out, err = down.communicate(timeout=CLASS_TIMEOUT)
-    assert down.returncode == 0, out + err
-    assert out.splitlines()[-2:] == [
-        f"{CLASS_LAB} destroyed for 1 of 1: all done",
-        f"{CLASS_LAB}: nothing left behind that no stack owns (class-sweep)",
-    ]
-    assert _stack_status(env, f"ana-{CLASS_LAB}") in (None, "DELETE_COMPLETE")
-
-
-def test_a_second_ctrl_c_stops_at_once_and_names_the_stack_left_behind(bootstrapped, tmp_path):
-    env = bootstrapped
-    run = _class_up(env, tmp_path, "dia eli")
-    _wait_for(tmp_path / "cdk.out.dia.log", run)
-    os.killpg(run.pid, signal.SIGINT)
-    time.sleep(0.5)
-    os.killpg(run.pid, signal.SIGINT)
-    out, err = run.communicate(timeout=CLASS_TIMEOUT)
-
-    assert run.returncode == 130, out + err
-    assert "Traceback" not in out + err
-    assert "BrokenPipeError" not in out + err
-    assert f"{CLASS_LAB} deployed for 0 of 2; interrupted: dia; never started: eli" in out
-    assert out.splitlines()[-1].startswith(
-        f"stopped: these stacks may be left in progress: dia-{CLASS_LAB}; run make class-status"
-    )
-    assert _stack_status(env, f"eli-{CLASS_LAB}") is None

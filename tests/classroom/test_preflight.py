@@ -4,30 +4,32 @@ moto 5.2 answers Service Quotas for the `vpc` service only (GetServiceQuota: the
 values, e.g. 5 VPCs per Region) and implements neither an RDS quota nor
 GetAWSDefaultServiceQuota: those answers, and AccessDenied, come from a `before-call` hook on
 the session (`answer_quotas`); every count of what is in use comes from moto's EC2 and RDS.
-The CDK CLI is a fake runner that leaves the stack in moto, in the region it was told.
+The CDK CLI is tests/classroom/fake_cdk.py (a real process): it leaves the stacks in moto, in
+the region it was told, through moto's server running in this process (ThreadedMotoServer
+shares mock_aws's state).
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
-from pathlib import Path
 
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 from moto import mock_aws
+from moto.server import ThreadedMotoServer
 
-from classroom import cdk_commands, leftovers, preflight, report, runner, status, sweep
+from classroom import cdk_commands, leftovers, preflight, report, status, sweep
 from classroom import run as class_run
 from course.config import LabSettings
+from tests.classroom.engine_fixtures import FAKE_CDK, FakeClass
 
 # Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
 pytestmark = pytest.mark.handles_time
 
 LAB = "LabRdsMysql"
 TEMPLATE = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
-CDK = str(cdk_commands.CDK)
 REGIONS = {None: "us-east-1", "sandbox-ana": "eu-west-1", "sandbox-ben": "us-east-2"}
 
 
@@ -61,7 +63,19 @@ def aws(tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
     with mock_aws():
-        yield
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+        server.start()
+        try:
+            _, port = server.get_host_and_port()
+            cloud = FakeClass(f"http://localhost:{port}", tmp_path)
+            for region in REGIONS.values():
+                cloud.bootstrap(region)
+            for key, value in cloud.cli_env.items():
+                monkeypatch.setenv(key, value)
+            yield cloud
+            assert cloud.left_behind() == []
+        finally:
+            server.stop()
 
 
 def answer_quotas(values: dict[str, float] | None = None, denied: bool = False):
@@ -91,32 +105,22 @@ def answer_quotas(values: dict[str, float] | None = None, denied: bool = False):
 RDS_QUOTA = {"L-7B6409FD": 40.0, "L-48C6BF61": 50.0, "L-DE55804A": 50.0, "L-FE177D64": 1000.0}
 
 
-class FakeCdk:
-    """Records each command; a deploy or destroy leaves the stack in moto, in the region its
-    `env AWS_REGION=...` names (else the default profile's)."""
+class Ran:
+    """What the fake CDK CLI was asked to do (its record): each command's arguments."""
 
-    def __init__(self) -> None:
-        self.commands: list[list[str]] = []
+    def __init__(self, cloud: FakeClass) -> None:
+        self.cloud = cloud
 
-    def __call__(self, command, log: Path) -> int:
-        self.commands.append(list(command))
-        log.write_text("ok\n")
-        region = next(
-            (c.split("=", 1)[1] for c in command if c.startswith("AWS_REGION=")), REGIONS[None]
-        )
-        verb = next(c for c in ("deploy", "destroy", "bootstrap", "synth") if c in command)
-        if verb in ("deploy", "destroy"):
-            participant, lab = command[command.index("--app") + 2].split("/")
-            client = boto3.client("cloudformation", region_name=region)
-            stacks = {s["StackName"] for s in client.describe_stacks()["Stacks"]}
-            if verb == "destroy":
-                client.delete_stack(StackName=f"{participant}-{lab}")
-            elif f"{participant}-{lab}" not in stacks:  # else: an update, nothing to do here
-                client.create_stack(StackName=f"{participant}-{lab}", TemplateBody=TEMPLATE)
-        return 0
+    @property
+    def commands(self) -> list[list[str]]:
+        return [record["argv"] for record in self.cloud.records("start")]
 
     def runs(self, verb: str) -> list[list[str]]:
-        return [c for c in self.commands if verb in c]
+        return [command for command in self.commands if command[0] == verb]
+
+    def stacks(self, verb: str) -> list[str]:
+        """The stacks (`ana/LabX`) of every `verb` run."""
+        return [a for c in self.runs(verb) for a in c if "/" in a and not a.startswith(("/", "-"))]
 
 
 def vpcs(region: str, count: int) -> None:
@@ -125,14 +129,15 @@ def vpcs(region: str, count: int) -> None:
         ec2.create_vpc(CidrBlock=f"10.{i}.0.0/16")
 
 
-def up(tmp_path, *argv, session=None, fake=None) -> tuple[int, FakeCdk]:
-    fake = fake or FakeCdk()
+def up(cloud, *argv, session=None, lab=LAB, verb="up") -> tuple[int, Ran]:
+    """`python -m classroom.run up` (or `verb`) of `lab` with the fake CLI."""
     code = class_run.main(
-        ["up", "--lab", LAB, "--work-dir", str(tmp_path), *argv],
-        runner=fake,
+        [verb, "--lab", lab, "--work-dir", str(cloud.work_dir), *argv],
         session=session or answer_quotas(RDS_QUOTA),
+        cdk=FAKE_CDK,
+        poll_seconds=0.05,
     )
-    return code, fake
+    return code, Ran(cloud)
 
 
 def roster(tmp_path, text: str) -> str:
@@ -190,7 +195,7 @@ def test_what_one_participant_takes_from_each_quota(lab, context, expected):
 
 
 def test_enough_quota_lets_the_class_deploy(aws, tmp_path, capsys):
-    code, fake = up(tmp_path, "--participants", "ana ben cem")
+    code, fake = up(aws, "--participants", "ana ben cem")
     out = capsys.readouterr().out
     assert code == class_run.EXIT_OK
     assert (
@@ -201,7 +206,7 @@ def test_enough_quota_lets_the_class_deploy(aws, tmp_path, capsys):
         "ok           DB instances in us-east-1 (default credentials): 3 participants need 3, "
         "0 in use of 40"
     ) in out
-    assert len(fake.runs("deploy")) == 3
+    assert len(fake.stacks("deploy")) == 3
     assert (
         "ok           DB subnet groups in us-east-1 (default credentials): 3 participants need "
         "3, 0 in use of 50"
@@ -211,18 +216,18 @@ def test_enough_quota_lets_the_class_deploy(aws, tmp_path, capsys):
 def test_a_check_that_fails_unexpectedly_is_not_checked_and_says_why(aws, tmp_path, capsys):
     # moto answers no RDS quota and implements no GetAWSDefaultServiceQuota.
     session = answer_quotas({"L-7B6409FD": 40.0})
-    code, fake = up(tmp_path, "--participants", "ana", session=session)
+    code, fake = up(aws, "--participants", "ana", session=session)
     out = capsys.readouterr().out
     assert code == class_run.EXIT_OK
     assert (
         "not checked  DB subnet groups in us-east-1 (default credentials): NotImplementedError: "
         "The get_aws_default_service_quota action has not been implemented"
     ) in out
-    assert len(fake.runs("deploy")) == 1
+    assert len(fake.stacks("deploy")) == 1
 
 
 def test_not_enough_vpcs_refuses_before_anything_runs(aws, tmp_path, capsys):
-    code, fake = up(tmp_path, "--participants", "ana ben cem dia eva fay")
+    code, fake = up(aws, "--participants", "ana ben cem dia eva fay")
     captured = capsys.readouterr()
     assert code == class_run.EXIT_FAILED
     assert fake.commands == [], "no synth, no deploy when a quota is short"
@@ -245,7 +250,7 @@ def test_db_instances_count_the_read_replicas_and_the_instances_in_use(aws, tmp_
         AllocatedStorage=20,
     )
     session = answer_quotas({**RDS_QUOTA, "L-7B6409FD": 2.0})
-    code, fake = up(tmp_path, "--participants", "ana ben", session=session)
+    code, fake = up(aws, "--participants", "ana ben", session=session)
     out = capsys.readouterr().out
     assert code == class_run.EXIT_FAILED
     assert fake.commands == []
@@ -259,12 +264,7 @@ def test_db_instances_count_the_read_replicas_and_the_instances_in_use(aws, tmp_
 
 def test_a_read_replica_doubles_the_db_instances_a_participant_needs(aws, tmp_path, capsys):
     session = answer_quotas({**RDS_QUOTA, "L-7B6409FD": 3.0})
-    fake = FakeCdk()
-    code = class_run.main(
-        ["up", "--lab", LAB, "--participants", "ana ben", "--work-dir", str(tmp_path)],
-        runner=fake,
-        session=session,
-    )
+    code, _ = up(aws, "--participants", "ana ben", session=session)
     assert code == class_run.EXIT_OK
     # The same class with read replicas: 2 x 2 = 4 of 3. Run through `check_account` since
     # `class-up` takes the lab options from cdk.json/-c, not from the command line.
@@ -284,28 +284,28 @@ def test_participants_with_a_stack_already_need_nothing_new(aws, tmp_path, capsy
     cloudformation = boto3.client("cloudformation", region_name="us-east-1")
     for name in ("ana", "ben"):
         cloudformation.create_stack(StackName=f"{name}-{LAB}", TemplateBody=TEMPLATE)
-    code, _ = up(tmp_path, "--participants", "ana ben cem dia eva fay")
+    code, _ = up(aws, "--participants", "ana ben cem dia eva fay")
     out = capsys.readouterr().out
     assert code == class_run.EXIT_OK, out
     assert "VPCs per Region in us-east-1 (default credentials): 4 participants need 4" in out
 
 
 def test_a_quota_we_may_not_read_is_not_checked_and_does_not_stop_the_class(aws, tmp_path, capsys):
-    code, fake = up(tmp_path, "--participants", "ana ben", session=answer_quotas(denied=True))
+    code, fake = up(aws, "--participants", "ana ben", session=answer_quotas(denied=True))
     out = capsys.readouterr().out
     assert code == class_run.EXIT_OK
     assert (
         "not checked  VPCs per Region in us-east-1 (default credentials): GetServiceQuota not "
         "permitted (AccessDeniedException)"
     ) in out
-    assert len(fake.runs("deploy")) == 2
+    assert len(fake.stacks("deploy")) == 2
 
 
 def test_skip_preflight_deploys_without_checking(aws, tmp_path, capsys):
-    code, fake = up(tmp_path, "--participants", "ana ben cem dia eva fay", "--skip-preflight")
+    code, fake = up(aws, "--participants", "ana ben cem dia eva fay", "--skip-preflight")
     assert code == class_run.EXIT_OK
     assert "quota preflight" not in capsys.readouterr().out
-    assert len(fake.runs("deploy")) == 6
+    assert len(fake.stacks("deploy")) == 6
 
 
 # --- what #23 found the preflight did not count --------------------------------------------------
@@ -331,7 +331,7 @@ def test_db_parameter_groups_in_use_count_against_their_quota(aws, tmp_path, cap
         rds.create_db_parameter_group(
             DBParameterGroupName=f"team-{i}", DBParameterGroupFamily="mysql8.4", Description="x"
         )
-    code, fake = up(tmp_path, "--participants", "ana ben")
+    code, fake = up(aws, "--participants", "ana ben")
     out = capsys.readouterr().out
     assert code == class_run.EXIT_FAILED
     assert fake.commands == []
@@ -350,7 +350,7 @@ def test_iam_roles_are_an_account_quota_asked_for_in_us_east_1(aws, tmp_path, ca
         iam.create_role(RoleName=f"team-{i}", AssumeRolePolicyDocument=trust)
     path = roster(tmp_path, "participant,profile\nana,sandbox-ana\nben,sandbox-ana\n")
     session = answer_quotas({**RDS_QUOTA, "L-FE177D64": 20.0})
-    code, fake = up(tmp_path, "--class", path, session=session)
+    code, fake = up(aws, "--class", path, session=session)
     out = capsys.readouterr().out
     assert code == class_run.EXIT_FAILED
     assert fake.commands == []
@@ -365,12 +365,8 @@ def test_iam_roles_are_an_account_quota_asked_for_in_us_east_1(aws, tmp_path, ca
 
 
 def test_the_s3_labs_check_the_iam_roles_they_make(aws, tmp_path, capsys):
-    argv = ["up", "--lab", "LabS3Lifecycle", "--participants", "ana ben cem"]
-    code = class_run.main(
-        [*argv, "--work-dir", str(tmp_path)],
-        runner=FakeCdk(),
-        session=answer_quotas({"L-FE177D64": 1000.0}),
-    )
+    session = answer_quotas({"L-FE177D64": 1000.0})
+    code, _ = up(aws, "--participants", "ana ben cem", session=session, lab="LabS3Lifecycle")
     out = capsys.readouterr().out
     assert code == class_run.EXIT_OK
     assert (
@@ -385,14 +381,8 @@ def block_public_access(**configuration: bool) -> None:
     )
 
 
-def website_up(tmp_path, session=None) -> tuple[int, FakeCdk]:
-    fake = FakeCdk()
-    code = class_run.main(
-        ["up", "--lab", "LabS3Website", "--participants", "ana ben", "--work-dir", str(tmp_path)],
-        runner=fake,
-        session=session or answer_quotas(RDS_QUOTA),
-    )
-    return code, fake
+def website_up(cloud, session=None) -> tuple[int, Ran]:
+    return up(cloud, "--participants", "ana ben", session=session, lab="LabS3Website")
 
 
 def test_s3_block_public_access_of_the_account_stops_the_website_class(aws, tmp_path, capsys):
@@ -402,7 +392,7 @@ def test_s3_block_public_access_of_the_account_stops_the_website_class(aws, tmp_
         BlockPublicPolicy=True,
         RestrictPublicBuckets=True,
     )
-    code, fake = website_up(tmp_path)
+    code, fake = website_up(aws)
     captured = capsys.readouterr()
     assert code == class_run.EXIT_FAILED
     assert fake.commands == [], "nothing deploys into an account that would refuse the policy"
@@ -424,18 +414,18 @@ def test_only_the_policy_settings_of_block_public_access_matter(aws, tmp_path, c
         BlockPublicPolicy=False,
         RestrictPublicBuckets=False,
     )
-    code, fake = website_up(tmp_path)
+    code, fake = website_up(aws)
     out = capsys.readouterr().out
     assert code == class_run.EXIT_OK
     assert (
         "ok           S3 Block Public Access of account 123456789012 (default credentials): "
         "public bucket policies allowed"
     ) in out
-    assert len(fake.runs("deploy")) == 2
+    assert len(fake.stacks("deploy")) == 2
 
 
 def test_an_account_without_block_public_access_settings_is_ok(aws, tmp_path, capsys):
-    code, _ = website_up(tmp_path)
+    code, _ = website_up(aws)
     assert code == class_run.EXIT_OK
     assert "ok           S3 Block Public Access of account 123456789012" in capsys.readouterr().out
 
@@ -450,13 +440,13 @@ def test_block_public_access_we_may_not_read_is_not_checked(aws, tmp_path, capsy
         made.events.register("before-call.s3-control.GetPublicAccessBlock", deny)
         return made
 
-    code, fake = website_up(tmp_path, session=session)
+    code, fake = website_up(aws, session=session)
     assert code == class_run.EXIT_OK
     assert (
         "not checked  S3 Block Public Access of account 123456789012 (default credentials): "
         "GetPublicAccessBlock not permitted (AccessDenied)"
     ) in capsys.readouterr().out
-    assert len(fake.runs("deploy")) == 2
+    assert len(fake.stacks("deploy")) == 2
 
 
 # --- one account per participant ------------------------------------------------------------
@@ -464,16 +454,17 @@ def test_block_public_access_we_may_not_read_is_not_checked(aws, tmp_path, capsy
 
 def test_each_participant_runs_against_their_own_account_and_region(aws, tmp_path, capsys):
     path = roster(tmp_path, "participant,profile\nana,sandbox-ana\nben,sandbox-ben\ncem,\n")
-    code, fake = up(tmp_path, "--class", path)
+    code, fake = up(aws, "--class", path)
     out = capsys.readouterr().out
     assert code == class_run.EXIT_OK, out
-    deploys = {c[c.index("--app") + 2]: c for c in fake.runs("deploy")}
-    assert deploys[f"ana/{LAB}"][:2] == ["env", "AWS_REGION=eu-west-1"]
-    assert deploys[f"ana/{LAB}"][-2:] == ["--profile", "sandbox-ana"]
-    assert deploys[f"ben/{LAB}"][:2] == ["env", "AWS_REGION=us-east-2"]
-    assert deploys[f"ben/{LAB}"][-2:] == ["--profile", "sandbox-ben"]
-    assert deploys[f"cem/{LAB}"][0] == CDK, "the default account's run is the plain CDK call"
-    assert "--profile" not in deploys[f"cem/{LAB}"]
+    # One CLI run per account, in its region, with its profile.
+    deploys = {r["argv"][-1]: r for r in aws.records("start") if r["argv"][0] == "deploy"}
+    assert deploys["sandbox-ana"]["region"] == "eu-west-1"
+    assert deploys["sandbox-ana"]["argv"][-3:-1] == [f"ana/{LAB}", "--profile"]
+    assert deploys["sandbox-ben"]["region"] == "us-east-2"
+    assert deploys["sandbox-ben"]["argv"][-3:-1] == [f"ben/{LAB}", "--profile"]
+    assert deploys[f"cem/{LAB}"]["region"] == "us-east-1", "the default account: no --profile"
+    assert len(deploys) == 3
     assert len(fake.runs("synth")) == 1, "one synth serves every account"
     assert fake.runs("bootstrap") == []
     # Each stack's state was read in its own account's region: that is where the fake left it.
@@ -482,56 +473,46 @@ def test_each_participant_runs_against_their_own_account_and_region(aws, tmp_pat
         assert client.describe_stacks(StackName=f"{name}-{LAB}")["Stacks"]
     assert f"{LAB} deployed for 3 of 3: all done" in out
     # The preflight looked at each account for its own participants.
-    assert "VPCs per Region in eu-west-1 (profile sandbox-ana): 1 participants need 1" in out
-    assert "VPCs per Region in us-east-2 (profile sandbox-ben): 1 participants need 1" in out
+    assert "VPCs per Region in eu-west-1 (profile sandbox-ana): 1 participant needs 1" in out
+    assert "VPCs per Region in us-east-2 (profile sandbox-ben): 1 participant needs 1" in out
 
 
 def test_bootstrap_runs_once_per_account_before_its_deploys_only_when_asked(aws, tmp_path):
     path = roster(
         tmp_path, "participant,profile\nana,sandbox-ana\nben,sandbox-ben\ncem,sandbox-ana\n"
     )
-    code, fake = up(tmp_path, "--class", path, "--bootstrap")
+    code, fake = up(aws, "--class", path, "--bootstrap")
     assert code == class_run.EXIT_OK
     bootstraps = fake.runs("bootstrap")
     assert sorted(c[-1] for c in bootstraps) == ["sandbox-ana", "sandbox-ben"]
     for command in bootstraps:
-        assert command[command.index("bootstrap") + 1 : command.index("bootstrap") + 3] == [
-            "--app",
-            str(tmp_path / f"cdk.out.class-{LAB}"),
-        ]
+        assert command[:3] == ["bootstrap", "--app", str(tmp_path / f"cdk.out.class-{LAB}")]
         profile = command[-1]
         first_deploy = next(
-            i for i, c in enumerate(fake.commands) if "deploy" in c and c[-1] == profile
+            i for i, c in enumerate(fake.commands) if c[0] == "deploy" and c[-1] == profile
         )
         assert fake.commands.index(command) < first_deploy
 
 
 def test_a_failed_bootstrap_fails_that_accounts_participants_only(aws, tmp_path, capsys):
-    class FailingBootstrap(FakeCdk):
-        def __call__(self, command, log):
-            if "bootstrap" in command and command[-1] == "sandbox-ben":
-                self.commands.append(list(command))
-                log.write_text("sandbox-ben: AccessDenied for cloudformation:CreateChangeSet\n")
-                return 1
-            return super().__call__(command, log)
-
+    aws.plan(bootstrap_fail=["sandbox-ben"])
     path = roster(tmp_path, "participant,profile\nana,sandbox-ana\nben,sandbox-ben\n")
-    code, fake = up(tmp_path, "--class", path, "--bootstrap", fake=FailingBootstrap())
+    code, fake = up(aws, "--class", path, "--bootstrap")
     out = capsys.readouterr().out
     assert code == class_run.EXIT_FAILED
-    assert [c[c.index("--app") + 2] for c in fake.runs("deploy")] == [f"ana/{LAB}"]
+    assert fake.stacks("deploy") == [f"ana/{LAB}"]
     assert "see cdk.out.bootstrap-sandbox-ben.log: sandbox-ben: AccessDenied" in out
 
 
 def test_the_preflight_refuses_when_one_account_is_short(aws, tmp_path, capsys):
     vpcs("eu-west-1", 4)  # ana's account: 1 default + 4 of 5
     path = roster(tmp_path, "participant,profile\nana,sandbox-ana\nben,sandbox-ben\n")
-    code, fake = up(tmp_path, "--class", path)
+    code, fake = up(aws, "--class", path)
     out = capsys.readouterr().out
     assert code == class_run.EXIT_FAILED
     assert fake.commands == []
     assert (
-        "SHORT        VPCs per Region in eu-west-1 (profile sandbox-ana): 1 participants need 1,"
+        "SHORT        VPCs per Region in eu-west-1 (profile sandbox-ana): 1 participant needs 1,"
         " 5 in use of 5, 1 missing; ask for 6 in the Service Quotas console or: aws "
         "service-quotas request-service-quota-increase --service-code vpc --quota-code "
         "L-F678F1CE --desired-value 6 --region eu-west-1 --profile sandbox-ana"
@@ -541,7 +522,7 @@ def test_the_preflight_refuses_when_one_account_is_short(aws, tmp_path, capsys):
 
 def test_down_and_status_use_each_participants_account(aws, tmp_path, capsys):
     path = roster(tmp_path, "participant,profile\nana,sandbox-ana\nben,sandbox-ben\n")
-    assert up(tmp_path, "--class", path)[0] == class_run.EXIT_OK
+    assert up(aws, "--class", path)[0] == class_run.EXIT_OK
     capsys.readouterr()
     assert status.main(["--class", path], session=answer_quotas()) == 0
     out = capsys.readouterr().out
@@ -549,12 +530,7 @@ def test_down_and_status_use_each_participants_account(aws, tmp_path, capsys):
     assert f"ana                  {LAB}" in out
     assert f"ben                  {LAB}" in out
     assert "2 lab stacks for 2 of 2 participants" in out
-    fake = FakeCdk()
-    code = class_run.main(
-        ["down", "--lab", LAB, "--class", path, "--work-dir", str(tmp_path)],
-        runner=fake,
-        session=answer_quotas(),
-    )
+    code, fake = up(aws, "--class", path, session=answer_quotas(), verb="down")
     assert code == class_run.EXIT_OK
     assert sorted(c[-1] for c in fake.runs("destroy")) == ["sandbox-ana", "sandbox-ben"]
     capsys.readouterr()
@@ -594,7 +570,7 @@ def test_shared_network_needs_no_vpc_per_participant_but_the_course_network(aws,
     boto3.client("ssm", region_name="us-east-1").put_parameter(
         Name="/course-labs/network/vpc-id", Value="vpc-0course", Type="String"
     )
-    code, fake = up(tmp_path, "--participants", "ana ben cem dia eva fay", "--shared-network")
+    code, fake = up(aws, "--participants", "ana ben cem dia eva fay", "--shared-network")
     out = capsys.readouterr().out
     assert code == class_run.EXIT_OK, out
     assert "ok           CourseNetwork in us-east-1 (default credentials): deployed" in out
@@ -602,12 +578,12 @@ def test_shared_network_needs_no_vpc_per_participant_but_the_course_network(aws,
     assert "DB instances in us-east-1 (default credentials): 6 participants need 6" in out
     (synth,) = fake.runs("synth")
     assert synth[synth.index("shared_network=true") - 1] == "-c"
-    assert len(fake.runs("deploy")) == 6
+    assert len(fake.stacks("deploy")) == 6
 
 
 def test_shared_network_without_the_course_network_deploys_nothing(aws, tmp_path, capsys):
     path = roster(tmp_path, "participant,profile\nana,sandbox-ana\n")
-    code, fake = up(tmp_path, "--class", path, "--shared-network")
+    code, fake = up(aws, "--class", path, "--shared-network")
     out = capsys.readouterr().out
     assert code == class_run.EXIT_FAILED
     assert fake.commands == []
@@ -622,7 +598,7 @@ def test_make_passes_shared_network_to_up_and_down():
         options = [f"LAB={LAB}", "PARTICIPANTS=ana", "SHARED_NETWORK=1"]
         result = subprocess.run(
             ["make", "--no-print-directory", "-n", target, *options],
-            cwd=runner.ROOT,
+            cwd=cdk_commands.ROOT,
             capture_output=True,
             text=True,
             check=True,
