@@ -33,6 +33,7 @@ from classroom.words import counted
 from course.config import LabSettings
 
 CLI_GRACE_SECONDS = 30.0  # for the CLI to see the stacks ended and print its verdicts
+WAKE_SECONDS = 0.2  # how often a pause checks for a verdict, the CLI's end or a stop signal
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ class AccountRun:
         )
         self._by_stack = by_stack
         self._lock = threading.Lock()  # the CLI's lines come in on its reader thread
+        self._wake = threading.Event()
         self.cli: CliProcess | None = None
         self.round: list[Track] = []
         self.round_marks = 0
@@ -127,8 +129,11 @@ class AccountRun:
     def _on_line(self, line: str) -> None:
         with self._lock:
             stack = self.lines.read(line)
+            decisive = stack is not None and stack in self.lines.verdicts
         if stack is not None:
             self._by_stack[stack].write(line)
+        if decisive:
+            self._wake.set()  # the CLI has seen a stack end: look now, not at the next poll
 
     def _verdict(self, track: Track) -> Verdict | None:
         with self._lock:
@@ -195,9 +200,21 @@ class AccountRun:
                 )
                 self.handing_over = True
                 self._stop_cli()
-            if self.engine.stops.second.wait(self.engine.poll_seconds):
+            if self._pause():
                 break
         self._read_once()
+
+    def _pause(self) -> bool:
+        """Wait until the next look: a poll interval, less if the CLI has just given a verdict
+        or ended. True: the second stop signal came (stop watching)."""
+        deadline = self.engine.clock() + self.engine.poll_seconds
+        while (left := deadline - self.engine.clock()) > 0:
+            if self.engine.stops.second.wait(min(left, WAKE_SECONDS)):
+                return True
+            if self._wake.is_set() or (self.cli is not None and not self.cli.running):
+                self._wake.clear()
+                return False
+        return False
 
     def _may_hand_over(self, pending: list[Track]) -> bool:
         """Whether the CLI holds a slot another account waits for, with nothing left to do
@@ -270,14 +287,18 @@ class AccountRun:
         for track in self.tracks:
             if track.result is not None:
                 continue
-            track.seen = seen[track.stack]
-            if not track.submitted and changed(track.before, track.seen, self.engine.action.name):
-                track.submitted = True
-                track.started = track.started or now
+            self._see(track, seen[track.stack], now)
             if not track.seen.in_progress and (track.submitted or self._verdict(track)):
                 self._end(track)
             elif track.started is not None and now - track.started > limit:
                 self._end(track, TIMED_OUT)
+
+    def _see(self, track: Track, seen: Seen, now: float) -> None:
+        """What a look shows of the stack; submitted once it changed since before the run."""
+        track.seen = seen
+        if not track.submitted and changed(track.before, seen, self.engine.action.name):
+            track.submitted = True
+            track.started = track.started or now
 
     def _end(self, track: Track, outcome: str | None = None, cause: str = "") -> None:
         """End one participant: read its events, decide, log and print its line."""
@@ -345,9 +366,7 @@ class AccountRun:
         for track in self.tracks:
             if track.result is not None:
                 continue
-            track.seen = seen[track.stack]
-            if not track.submitted and changed(track.before, track.seen, self.engine.action.name):
-                track.submitted = True
+            self._see(track, seen[track.stack], self.engine.clock())
             if not track.submitted and not self._verdict(track):
                 self._end(track, NOT_STARTED)
             elif track.seen.in_progress:

@@ -28,7 +28,8 @@ Why this design, and not a CLI process per participant nor our own CloudFormatio
   below, which shows it), never a failure.
 
 The runner watches CloudFormation, not the CLI's exit code (classroom/watch.py: one listing of
-the account per look, however large the class). Success is each stack's state: only
+the account per look, however large the class; a look every `POLL_SECONDS`, or at once when the
+CLI prints its verdict on a stack). Success is each stack's state: only
 CREATE_COMPLETE / UPDATE_COMPLETE is deployed (not UPDATE_ROLLBACK_COMPLETE: the old template
 runs), only a stack that is gone (or DELETE_COMPLETE) is destroyed; any other state is FAILED,
 with the reason from the stack or its latest failed event, or from the CLI's line about it

@@ -11,16 +11,21 @@ functions' work (auto-deleting objects, writing a test file) is not done: the te
 assertions of each lab cover what they do. moto deletes a stack at once without asking its
 custom resources, so deletes need no answer.
 
-Used by the rehearsal of the class engine and by `make bench`.
+Used by the rehearsal of the class engine, by `make bench`, and by a trainer rehearsing a class
+on moto (README, "Rehearsing a class on moto"):
+
+    .venv/bin/python -m tests.moto_custom_resources http://localhost:5123 [REGION ...]
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 import urllib.error
 import urllib.request
+from contextlib import suppress
 from typing import Any
 
 import boto3
@@ -95,3 +100,13 @@ class CustomResourceAnswers:
         # Answered again on the next look while the stack is still CREATE_IN_PROGRESS: an
         # answer that came while moto was still creating the stack's other resources found
         # them not ready, and moto checks readiness only when an answer comes.
+
+
+if __name__ == "__main__":  # until Ctrl-C
+    endpoint, *regions = sys.argv[1:] or ["http://localhost:5123"]
+    with (
+        CustomResourceAnswers(endpoint, tuple(regions) or ("us-east-1",)),
+        suppress(KeyboardInterrupt),
+    ):
+        print(f"answering the custom resources of the stacks in {endpoint} (Ctrl-C stops)")
+        threading.Event().wait()

@@ -7,6 +7,7 @@ TemplateURL's bucket from the URL path only for the host `localhost`).
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -58,3 +59,22 @@ def moto_server(log_file: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+def moto_environment(endpoint: str, region: str) -> dict[str, str]:
+    """The environment of every CLI and boto3 call against the server: moto, dummy credentials,
+    nothing real. No profile, token or real endpoint leaks in; nor the Makefile's Node
+    settings: the project's own must hold for `npx cdk` run from a shell."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_", "JSII_"))}
+    return env | {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_CONFIG_FILE": "/nonexistent",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "CDK_DISABLE_CLI_TELEMETRY": "true",
+        "CDK_DISABLE_VERSION_CHECK": "1",
+    }

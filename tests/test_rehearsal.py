@@ -23,7 +23,6 @@ endpoint is `http://localhost:<port>` (the server listens on 127.0.0.1 only).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -34,7 +33,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from stacks import LABS
-from tests.moto_server import moto_server
+from tests.moto_server import moto_environment, moto_server
 from tests.synth import ROOT
 
 pytestmark = pytest.mark.rehearsal
@@ -93,24 +92,7 @@ def endpoint(tmp_path_factory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def aws_env(endpoint) -> dict[str, str]:
     """The environment of every CLI and boto3 call: moto, dummy credentials, nothing real."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        # no profile, token or real endpoint leaks in; nor the Makefile's Node settings: the
-        # project's own must hold for `npx cdk` run from a shell
-        if not key.startswith(("AWS_", "CDK_", "JSII_"))
-    }
-    env.update(
-        AWS_ENDPOINT_URL=endpoint,
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_REGION=REGION,
-        AWS_DEFAULT_REGION=REGION,
-        AWS_EC2_METADATA_DISABLED="true",
-        CDK_DISABLE_CLI_TELEMETRY="true",
-        CDK_DISABLE_VERSION_CHECK="1",
-    )
-    return env
+    return moto_environment(endpoint, REGION)
 
 
 def _cdk(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

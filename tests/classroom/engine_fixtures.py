@@ -159,10 +159,11 @@ class FakeClass:
     def left_behind(self) -> list[int]:
         """The fake CLIs and their children still alive (zombies are dead)."""
         pids = [r[key] for r in self.records("start") for key in ("pid", "child")]
-        return [pid for pid in pids if _alive(pid)]
+        return [pid for pid in pids if alive(pid)]
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether the process runs (a zombie has ended)."""
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
@@ -170,20 +171,22 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def signal_when(*steps: tuple[Callable[[], bool], int]) -> threading.Thread:
-    """Send this process each signal once its condition holds, in order (a thread)."""
+def signal_when(*steps: tuple[Callable[[], bool], int]) -> threading.Event:
+    """Send this process each signal once its condition holds, in order (a thread); returns
+    the event that cancels what is not sent yet."""
+    cancelled = threading.Event()
 
     def send() -> None:
         for condition, signum in steps:
             deadline = time.monotonic() + WAIT_SECONDS
             while not condition() and time.monotonic() < deadline:
-                time.sleep(0.02)
+                if cancelled.wait(0.02):
+                    return
             os.kill(os.getpid(), signum)
             time.sleep(0.1)
 
-    thread = threading.Thread(target=send, daemon=True)
-    thread.start()
-    return thread
+    threading.Thread(target=send, daemon=True).start()
+    return cancelled
 
 
 def outcome_lines(out: str) -> dict[str, str]:

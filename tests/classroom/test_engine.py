@@ -9,12 +9,16 @@ pinned CLI itself against moto is in tests/classroom/test_engine_rehearsal.py.
 
 from __future__ import annotations
 
+import signal
+import time
+
 import pytest
 
 from tests.classroom.engine_fixtures import (
     LAB,
     PROFILE_REGIONS,
     outcome_lines,
+    signal_when,
 )
 
 
@@ -67,6 +71,18 @@ def test_each_participant_gets_a_line_as_their_stack_ends_and_results_keep_the_c
     order = [line.split()[1] for line in out.splitlines() if line.startswith("ok ")]
     assert order[-1] == "ana", "ana's stack ends last, so its line comes last"
     assert [r.participant for r in run.results] == ["ana", "ben", "cem"]
+
+
+def test_a_stack_ends_when_the_cli_says_so_not_at_the_next_look(cloud):
+    # The watch looks only every hour here; the CLI's verdict wakes it. (If it did not, the
+    # safety net would stop the run after two minutes and the test would fail.)
+    started = time.monotonic()
+    later = lambda: time.monotonic() - started > 120  # noqa: E731
+    safety_net = signal_when((later, signal.SIGINT), (later, signal.SIGINT))
+    run, _, _ = cloud.run("up", ["ana", "ben"], poll_seconds=3600)
+    safety_net.set()
+    assert not run.interrupted
+    assert [r.outcome for r in run.results] == ["done", "done"]
 
 
 def test_logs_one_per_participant_lab_and_command_and_the_whole_cli_output(cloud, tmp_path):

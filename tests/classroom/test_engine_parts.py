@@ -25,6 +25,7 @@ from classroom.cli_process import CliProcess, CliSlots
 from classroom.outcomes import Result, summary
 from classroom.run_context import time_limit_minutes
 from classroom.watch import Seen, Watcher, WatchError, WatchStopped, final_state
+from tests.classroom.engine_fixtures import alive
 
 LAB = "LabS3Lifecycle"
 ANA, BEN = f"ana-{LAB}", f"ben-{LAB}"
@@ -238,14 +239,6 @@ def test_a_failures_reason_is_the_stacks_or_its_latest_failed_events():
 SLEEPER = [sys.executable, "-c", "import subprocess; subprocess.run(['sleep', '300'])"]
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 def _children(pid: int) -> list[int]:
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -281,7 +274,7 @@ def test_stop_ends_the_cli_and_what_it_started(tmp_path):
     _wait_for(lambda: _children(cli.process.pid))
     (grandchild,) = _children(cli.process.pid)
     cli.stop()
-    _wait_for(lambda: not _alive(grandchild), seconds=10)
+    _wait_for(lambda: not alive(grandchild), seconds=10)
     assert cli.wait(10) is not None
 
 
@@ -299,7 +292,7 @@ def test_at_exit_every_cli_still_running_is_stopped(tmp_path):
     )
     assert result.returncode == 3, result.stderr
     pid = int(result.stdout.split()[0])
-    _wait_for(lambda: not _alive(pid))
+    _wait_for(lambda: not alive(pid))
 
 
 def test_cli_slots_go_in_the_order_asked_and_say_when_someone_waits():

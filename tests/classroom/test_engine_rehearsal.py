@@ -17,7 +17,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
@@ -29,7 +28,7 @@ from classroom.cdk_commands import ACTIONS, Target
 from classroom.engine import Engine
 from course.config import LabSettings
 from tests.moto_custom_resources import CustomResourceAnswers
-from tests.moto_server import moto_server
+from tests.moto_server import moto_environment
 from tests.synth import ROOT
 
 pytestmark = pytest.mark.rehearsal
@@ -43,26 +42,14 @@ SHARED_ASSET = "Custom::S3AutoDeleteObjectsCustomResourceProvider Code"
 
 
 @pytest.fixture(scope="module")
-def endpoint(tmp_path_factory) -> Iterator[str]:
-    with moto_server(tmp_path_factory.mktemp("moto") / "server.log") as url:
-        yield url
+def endpoint(moto_endpoint) -> str:
+    """moto's server of this module (tests/classroom/conftest.py)."""
+    return moto_endpoint
 
 
 @pytest.fixture(scope="module")
 def env(endpoint) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_", "JSII_"))}
-    return env | {
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": REGION,
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_CONFIG_FILE": "/nonexistent",
-        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
-        "CDK_DISABLE_CLI_TELEMETRY": "true",
-        "CDK_DISABLE_VERSION_CHECK": "1",
-        "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED": "true",
-    }
+    return moto_environment(endpoint, REGION)
 
 
 @pytest.fixture(scope="module")
