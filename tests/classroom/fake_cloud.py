@@ -60,11 +60,17 @@ class Timeline:
 
     @contextmanager
     def _locked(self) -> Iterator[dict[str, Any]]:
+        """The entries under the lock, written back whole: a fake CLI the engine stops while
+        it writes leaves the last whole timeline (written beside, then renamed), never half."""
         with open(f"{self.path}.lock", "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             entries = json.loads(self.path.read_text()) if self.path.exists() else {}
+            before = json.dumps(entries)
             yield entries
-            self.path.write_text(json.dumps(entries))
+            if json.dumps(entries) != before:
+                written = self.path.with_name(f"{self.path.name}.{os.getpid()}")
+                written.write_text(json.dumps(entries))
+                os.replace(written, self.path)
 
     def add(self, region, stack, stack_id, busy, until, final=None, submitted=False) -> None:
         """`stack` shows `busy` until `until`, then `final` (None: what moto holds);
