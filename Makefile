@@ -47,12 +47,12 @@ STEP = @touch $(SETUP_MARK); echo "==> $(1)" >&2
 SETUP_TOTAL = @if [ -f $(SETUP_MARK) ]; then \
 	echo "==> Set-up done in $$(( $$(date +%s) - $(SETUP_START) )) s." >&2; fi; rm -f .setup-ran-*
 
-.PHONY: setup setup-dev setup-labcheck setup-test synth test lint format snapshots clean bench rehearsal terraform-test class-up class-down class-status check class-report class-sweep course-roles
+.PHONY: setup setup-dev setup-labcheck setup-test synth test lint format snapshots clean bench rehearsal terraform-test class-up class-down class-status check class-report class-sweep course-roles class-handout
 
 # Targets whose output is data (a table, a report, `JSON=1`): make does not echo their command,
 # so `make class-report ... JSON=1 > class.json` holds the JSON alone. Set-up's own lines go to
 # stderr for the same reason (tests/test_make_output.py).
-.SILENT: class-status class-report class-sweep check course-roles
+.SILENT: class-status class-report class-sweep check course-roles class-handout
 
 $(PY):
 	$(call STEP,Creating the Python environment .venv/ (about 5 s)...)
@@ -154,7 +154,8 @@ snapshots: setup-dev
 # (optional CONCURRENCY=N stacks at once per account, default all; EXPIRES_IN_HOURS=N,
 # BOOTSTRAP=1, PREFLIGHT=0, SHARED_NETWORK=1),
 # `make class-down ...`, `make class-status ...`. The trainer's tools live in classroom/.
-WHO := --lab "$(LAB)" $(if $(CLASS),--class "$(CLASS)") --participants "$(PARTICIPANTS)"
+PEOPLE := $(if $(CLASS),--class "$(CLASS)") --participants "$(PARTICIPANTS)"
+WHO := --lab "$(LAB)" $(PEOPLE)
 CLASS_RUN := $(if $(CONCURRENCY),--concurrency $(CONCURRENCY)) $(if $(SHARED_NETWORK),--shared-network)
 UP_OPTIONS := $(if $(EXPIRES_IN_HOURS),--expires-in-hours $(EXPIRES_IN_HOURS)) \
   $(if $(BOOTSTRAP),--bootstrap) $(if $(filter 0,$(PREFLIGHT)),--skip-preflight)
@@ -186,6 +187,12 @@ class-sweep: setup
 # Once per account, in the class's region (IAM is global): `make course-roles` (AWS_PROFILE=...).
 course-roles: setup
 	$(PY) -m classroom.service_roles
+
+# Every participant's sign-in (URL, user name, first password) as a CSV and a page of cards to
+# cut, owner-only: `make class-handout PARTICIPANTS="ana ben"` or CLASS=class.csv (OUT=folder,
+# default sign-ins/). The files hold passwords: delete them after the class.
+class-handout: setup
+	$(PY) -m classroom.handout $(PEOPLE) $(if $(OUT),--out "$(OUT)")
 
 # Check a deployed lab against its objectives: `make check LAB=LabS3Lifecycle [PARTICIPANT=ana]`.
 check: setup-labcheck

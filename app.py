@@ -2,9 +2,9 @@
 
 import sys
 
-from course.node import silence_jsii_banner
+from course.node import configure_jsii_node
 
-silence_jsii_banner()  # before aws_cdk is imported: jsii's Node process reads it at start
+configure_jsii_node()  # before aws_cdk is imported: jsii reads it when it starts Node
 
 from course.config import ContextError  # noqa: E402
 from stacks.app import build_app  # noqa: E402

@@ -1,11 +1,17 @@
 """`make bench`: how long synth and tests take, against the floor of an empty CDK app.
 
-Prints min/median/max wall-clock seconds of several runs of:
+Prints min/median/max wall-clock seconds of several runs, alternated (floor, make synth, ...,
+then again), and the median CPU seconds (user + system of every process a command starts), of:
 - floor: the pinned CDK CLI synthesizing an app with one empty stack (Node, Python, jsii start);
+- floor tuned: the same, with jsii's Node started as our app starts it (bin/jsii-node's V8
+  flags, course/node.py), measured with `make synth`: `make synth` / floor tuned is what the
+  labs themselves cost, the tuned Node's saving taken out of the comparison;
 - `make synth`: every lab, with cdk-nag and CDK's validation on;
 - test suite: `pytest -n auto` as `make test` runs it first (all but the deploy rehearsal);
 - rehearsal: `pytest -m rehearsal` (moto server, bootstrap, deploys), without a target;
-and each median's ratio to the floor's. Targets: synth <= 1.5x (#18), suite <= 6x (#10).
+and each median's ratio to the floor's, in wall-clock and in CPU seconds. Targets (on the
+wall-clock medians): synth <= 1.5x (#18), suite <= 6x (#10). On a machine other jobs load, the
+CPU seconds move less than the wall-clock ones: compare both.
 After `make synth`: the bytes each lab's first deploy uploads to the CDK assets bucket (goal
 <= 200 KB per lab, #18) and the size of cdk.out for all labs (goal < 1 MB).
 Then the class report of 30 participants against one labcheck each (bench/class_report.py),
@@ -19,11 +25,13 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import class_report  # bench/, next to this script
@@ -31,6 +39,7 @@ import class_runs
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from course.node import JSII_NODE  # noqa: E402
 from course.synthesized import directory_bytes, upload_bytes  # noqa: E402
 
 PY = ROOT / ".venv" / "bin" / "python"
@@ -57,8 +66,10 @@ def _floor_dir() -> Path:
 
 
 def _commands(floor: Path) -> dict[str, tuple[list[str], Path]]:
+    synth_floor = [str(CDK), "synth", "--quiet", "--no-notices", "-o", "out"]
     return {
-        "floor": ([str(CDK), "synth", "--quiet", "--no-notices", "-o", "out"], floor),
+        "floor": (synth_floor, floor),
+        TUNED_FLOOR: (["env", f"JSII_NODE={JSII_NODE}", *synth_floor], floor),
         "make synth": (["make", "--silent", "synth"], ROOT),
         "test suite": ([*PYTEST, *PARALLEL], ROOT),
         "rehearsal": ([*PYTEST, "-m", "rehearsal"], ROOT),
@@ -68,15 +79,43 @@ def _commands(floor: Path) -> dict[str, tuple[list[str], Path]]:
 CLASS_REPORT = "class report"
 CLASS_RUNS = "class runs"
 OF_THEIR_OWN = {CLASS_REPORT, CLASS_RUNS}  # measured apart, with no floor
+TUNED_FLOOR = "floor tuned"
 
 
-def _time(command: list[str], cwd: Path, env: dict[str, str]) -> float:
+@dataclass(frozen=True)
+class Timing:
+    """One run of a command: wall-clock seconds, and CPU seconds of every process it started."""
+
+    wall: float
+    cpu: float
+
+
+def _children_cpu() -> float:
+    """User + system CPU seconds of the finished child processes (and theirs) so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _time(command: list[str], cwd: Path, env: dict[str, str]) -> Timing:
+    cpu_before = _children_cpu()
     start = time.perf_counter()
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         sys.exit(f"{' '.join(command)} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
-    return elapsed
+    return Timing(wall=elapsed, cpu=_children_cpu() - cpu_before)
+
+
+def _alternated_times(
+    names: list[str], commands: dict[str, tuple[list[str], Path]], runs: int, env: dict[str, str]
+) -> dict[str, list[Timing]]:
+    """Each command once per round, `runs` rounds: a change in the machine's load hits all."""
+    times: dict[str, list[Timing]] = {name: [] for name in names}
+    for _ in range(runs):
+        for name in names:
+            command, cwd = commands[name]
+            times[name].append(_time(command, cwd, env))
+    return times
 
 
 def _print_sizes(outdir: Path) -> None:
@@ -95,8 +134,8 @@ def main() -> None:
     parser.add_argument(
         "--only",
         nargs="*",
-        help="measure only these (floor is always measured, unless only "
-        f"{CLASS_REPORT!r} or {CLASS_RUNS!r}), e.g. 'make synth'",
+        help="measure only these (floor is always measured, unless only"
+        f" {CLASS_REPORT!r} or {CLASS_RUNS!r}), e.g. 'make synth'",
     )
     parser.add_argument("--html", type=Path, help="write the 30-participant class report here")
     args = parser.parse_args()
@@ -109,28 +148,43 @@ def main() -> None:
     }
     commands = _commands(_floor_dir())
     names = ["floor", *(n for n in commands if n != "floor" and (not args.only or n in args.only))]
+    if "make synth" not in names and TUNED_FLOOR in names:
+        names.remove(TUNED_FLOOR)
+    elif "make synth" in names and TUNED_FLOOR not in names:
+        names.insert(1, TUNED_FLOOR)
     if args.only and set(args.only) <= OF_THEIR_OWN:
         names = []
     print(
         f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
     )
+    times = _alternated_times(names, commands, args.runs, env)
     if names:
-        print(f"{'':<12} {'min':>7} {'median':>7} {'max':>7} {'x floor':>8}  target")
-    floor = None
+        print(
+            f"{'':<12} {'min':>7} {'median':>7} {'max':>7} {'x floor':>8} "
+            f"{'cpu':>7} {'x floor':>8}  target"
+        )
+    floor = floor_cpu = None
+    medians = {}
     for name in names:
-        command, cwd = commands[name]
-        times = [_time(command, cwd, env) for _ in range(args.runs)]
-        median = statistics.median(times)
-        floor = floor or median
+        walls = [timing.wall for timing in times[name]]
+        median = statistics.median(walls)
+        cpu = statistics.median(timing.cpu for timing in times[name])
+        medians[name] = (median, cpu)
+        floor, floor_cpu = floor or median, floor_cpu or cpu
         ratio = median / floor
         target = TARGETS.get(name)
         verdict = f"<= {target:g}x {'ok' if ratio <= target else 'MISSED'}" if target else ""
         print(
-            f"{name:<12} {min(times):>6.1f}s {median:>6.1f}s {max(times):>6.1f}s "
-            f"{ratio:>7.1f}x  {verdict}",
+            f"{name:<12} {min(walls):>6.1f}s {median:>6.1f}s {max(walls):>6.1f}s "
+            f"{ratio:>7.2f}x {cpu:>6.1f}s {cpu / floor_cpu:>7.2f}x  {verdict}",
             flush=True,
         )
     if "make synth" in names:
+        (synth, synth_cpu), (tuned, tuned_cpu) = medians["make synth"], medians[TUNED_FLOOR]
+        print(
+            f"make synth / {TUNED_FLOOR}: {synth / tuned:.2f}x wall-clock, "
+            f"{synth_cpu / tuned_cpu:.2f}x CPU (the same Node for both: the labs' own cost)"
+        )
         _print_sizes(ROOT / "cdk.out")
     if not args.only or CLASS_REPORT in args.only:
         class_report.bench(args.runs, args.html)

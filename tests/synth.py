@@ -17,9 +17,9 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
-from course.node import silence_jsii_banner
+from course.node import configure_jsii_node
 
-silence_jsii_banner()  # before anything imports aws_cdk (conftest imports this module first)
+configure_jsii_node()  # before anything imports aws_cdk (conftest imports this module first)
 
 ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON_CONTEXT: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]

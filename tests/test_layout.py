@@ -67,6 +67,7 @@ CLASS_COMMANDS = {
     "classroom.report",
     "classroom.sweep",
     "classroom.service_roles",
+    "classroom.handout",
 }
 
 

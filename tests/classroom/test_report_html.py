@@ -4,10 +4,7 @@ self-contained page, every value escaped, and what a real browser shows of it.""
 from __future__ import annotations
 
 import html
-import os
-import shutil
 import struct
-import subprocess
 from html.parser import HTMLParser
 
 import boto3
@@ -15,6 +12,7 @@ import pytest
 
 from classroom import gather, report_cells, report_html
 from classroom.report_model import ClassReport, Row, StackInfo, State
+from tests.browser import ARTIFACTS, browse, chromium
 from tests.classroom.report_class import (
     CLASS,
     CREATED,
@@ -27,7 +25,6 @@ from tests.classroom.report_class import (
 )
 from tests.labcheck_builds.dynamodb_users import JOHN_DOE
 from tests.labcheck_fixtures import REGION, fake_account
-from tests.synth import ROOT
 
 # Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
 pytestmark = pytest.mark.handles_time
@@ -102,34 +99,7 @@ def test_the_page_says_when_a_stack_was_created_and_last_updated():
     assert 'title="created 2026-11-26T09:00:00Z, last updated 2026-11-26T11:30:00Z"' in page
 
 
-ARTIFACTS = ROOT / "test-artifacts"  # gitignored: the screenshot a person can look at
-
-
-# Offline and quiet: no first-run, sync, updates or background requests; a throw-away profile.
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-]
-
-
 WINDOW = (1300, 900)
-
-
-def chromium() -> str:
-    """Debian's chromium; in CI (CI=true) it must be there, elsewhere the test is skipped."""
-    found = shutil.which("chromium")
-    if found:
-        return found
-    if os.environ.get("CI") == "true":
-        pytest.fail("chromium is not installed: .ci/run installs it (apt-get install chromium)")
-    pytest.skip("chromium is not installed (apt-get install chromium); CI runs this test")
 
 
 class Seen(HTMLParser):
@@ -171,16 +141,6 @@ class Seen(HTMLParser):
 
     def visible(self) -> str:
         return " ".join(" ".join(self.text).split())
-
-
-def browse(browser: str, profile, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
 
 
 def png_size(path) -> tuple[int, int]:

@@ -3,7 +3,7 @@
 from aws_cdk import CfnResource
 from aws_cdk import aws_sns as sns
 
-from lab_constructs import LabBucket
+from lab_constructs import LabBucket, tagging
 from lab_constructs.tagging import apply_tags
 from tests.lab_constructs.helpers import bare_template
 from tests.templates import of_type
@@ -51,3 +51,42 @@ def test_raw_resources_of_other_types_are_left_alone():
 
     (queue,) = of_type(_tagged(build), "AWS::SQS::Queue").values()
     assert "Tags" not in queue["Properties"]
+
+
+def test_resources_added_after_the_tags_carry_them_too():
+    # A lab stack tags itself first, then adds its resources (stacks/lab_stack.py).
+    def build(stack):
+        apply_tags(stack, TAGS)
+        LabBucket(stack, "Bucket")
+        sns.Topic(stack, "Topic")
+
+    template = bare_template(build)
+    (topic,) = of_type(template, "AWS::SNS::Topic").values()
+    assert topic["Properties"]["Tags"] == RENDERED
+    raw = [
+        resource
+        for logical_id, resource in of_type(template, "AWS::IAM::Role").items()
+        if logical_id.startswith("CustomS3AutoDeleteObjectsCustomResourceProvider")
+    ]
+    assert len(raw) == 1
+    assert raw[0]["Properties"]["Tags"] == RENDERED
+
+
+def test_the_raw_resources_aspect_runs_once_per_scope_not_once_per_construct(monkeypatch):
+    # Each call of an aspect written in Python is a round trip between jsii's Node process and
+    # Python, and a lab stack has hundreds of constructs.
+    visits = []
+    visit = tagging._TagRawResources.visit
+    monkeypatch.setattr(
+        tagging._TagRawResources,
+        "visit",
+        lambda self, node: visits.append(node) or visit(self, node),
+    )
+
+    def build(stack):
+        apply_tags(stack, TAGS)
+        for name in ("One", "Two", "Three"):
+            LabBucket(stack, name)
+
+    bare_template(build)
+    assert len(visits) == 1
