@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -112,20 +113,24 @@ def measure(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> Me
     return Measured(seconds, peak)
 
 
-def _run_all(env: dict[str, str], work: Path) -> dict[tuple[str, str, int], Measured]:
-    results = {}
+def _run_all(
+    env: dict[str, str], work: Path, runs: int
+) -> dict[tuple[str, str, int], list[Measured]]:
+    results: dict[tuple[str, str, int], list[Measured]] = {}
     for index, (runner, (revision, module, options)) in enumerate(RUNNERS.items()):
         logs = work / f"runner-{index}"
         logs.mkdir()
         with checkout(revision) if revision else _here() as tree:
             for size in SIZES:
                 names = " ".join(f"p{n:02d}" for n in range(1, size + 1))
-                for verb in ("up", "down"):
-                    command = [str(PY), "-m", module, verb, "--lab", LAB, "--participants",
-                               names, *options, "--work-dir", str(logs)]  # fmt: skip
-                    log = logs / f"bench.{verb}.{size}.log"
-                    results[(runner, verb, size)] = measure(command, tree, env, log)
-                    print(f"  {runner}, class-{verb} {size}: done", flush=True)
+                for run in range(runs):
+                    for verb in ("up", "down"):
+                        command = [str(PY), "-m", module, verb, "--lab", LAB, "--participants",
+                                   names, *options, "--work-dir", str(logs)]  # fmt: skip
+                        log = logs / f"bench.{verb}.{size}.{run}.log"
+                        measured = measure(command, tree, env, log)
+                        results.setdefault((runner, verb, size), []).append(measured)
+                print(f"  {runner}, class-up and class-down {size}: done", flush=True)
     return results
 
 
@@ -138,9 +143,12 @@ def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def bench(base_env: dict[str, str]) -> None:
-    """Print the class runs' wall times and peaks, and the goals."""
-    print(f"\nclass runs, {LAB} on moto (load average before: {_load()}):", flush=True)
+def bench(base_env: dict[str, str], runs: int = 1) -> None:
+    """Print the class runs' wall times (median of `runs`) and peaks, and the goals."""
+    print(
+        f"\nclass runs, {LAB} on moto, medians of {runs} (load average before: {_load()}):",
+        flush=True,
+    )
     work = Path(tempfile.mkdtemp(prefix="bench-class."))
     with class_report.moto_server() as server_env:
         env = {k: v for k, v in base_env.items() if not k.startswith(("AWS_", "CDK_"))}
@@ -156,7 +164,13 @@ def bench(base_env: dict[str, str]) -> None:
             cwd=ROOT, env=env, check=True, capture_output=True,
         )  # fmt: skip
         with CustomResourceAnswers(env["AWS_ENDPOINT_URL"], (class_report.REGION,)):
-            results = _run_all(env, work)
+            results = {
+                key: Measured(
+                    statistics.median(m.seconds for m in measured),
+                    max(m.peak_bytes for m in measured),
+                )
+                for key, measured in _run_all(env, work, runs).items()
+            }
     print(f"{'':<14}" + "".join(f"{runner:>26}" for runner in RUNNERS))
     for verb in ("up", "down"):
         for size in SIZES:

@@ -16,7 +16,7 @@ After `make synth`: the bytes each lab's first deploy uploads to the CDK assets 
 <= 200 KB per lab, #18) and the size of cdk.out for all labs (goal < 1 MB).
 Then the class report of 30 participants against one labcheck each (bench/class_report.py),
 and the class runs: class-up and class-down of 30 against 1, today's runner and the class
-engine side by side, time and peak memory (bench/class_runs.py; once each, `--runs` aside).
+engine side by side, time (medians of `--runs`) and peak memory (bench/class_runs.py).
 """
 
 from __future__ import annotations
@@ -189,7 +189,7 @@ def main() -> None:
     if not args.only or CLASS_REPORT in args.only:
         class_report.bench(args.runs, args.html)
     if not args.only or CLASS_RUNS in args.only:
-        class_runs.bench(env)
+        class_runs.bench(env, args.runs)
 
 
 if __name__ == "__main__":

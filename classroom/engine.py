@@ -11,7 +11,7 @@ ONE CDK CLI process for all of that account's participants:
 Why this design, and not a CLI process per participant nor our own CloudFormation calls:
 - CloudFormation is the engine made for it: it runs every stack it is given side by side. The
   client's only jobs are to publish the assets, submit the stacks and watch. A CLI process per
-  participant is a Node process with the whole CDK toolkit (400-500 MB) holding a slot while
+  participant is a Node process with the whole CDK toolkit (0.25-0.5 GB) holding a slot while
   CloudFormation works, so a laptop ran 4 at a time: a class of 30 in 8 rounds of a 20-minute
   RDS deploy. One process per account holds the whole class.
 - The CLI publishes each asset once per account (every participant's stack has the same Lambda

@@ -31,6 +31,11 @@ from typing import Any
 import boto3
 
 POLL_SECONDS = 0.3
+# moto lists a stack while CreateStack is still building its resources, lazily; an answer in
+# that time makes moto build the custom resource a second time, and the stack never completes
+# (seen in the rehearsal). CreateStack of a lab takes well under a second on moto: answers wait
+# this long after a stack first shows.
+SETTLE_SECONDS = 3.0
 
 
 class CustomResourceAnswers:
@@ -77,7 +82,7 @@ class CustomResourceAnswers:
 
     def _answer(self, client: Any, region: str, stack_id: str) -> None:
         first = self._first_seen.setdefault(stack_id, time.monotonic())
-        if time.monotonic() - first < self.delay:
+        if time.monotonic() - first < max(self.delay, SETTLE_SECONDS):
             return
         template = client.get_template(StackName=stack_id)["TemplateBody"]
         if isinstance(template, str):
@@ -97,9 +102,8 @@ class CustomResourceAnswers:
                 urllib.request.urlopen(request, timeout=10).close()
             except urllib.error.HTTPError:
                 continue  # moto is still creating the stack: this resource is not there yet
-        # Answered again on the next look while the stack is still CREATE_IN_PROGRESS: an
-        # answer that came while moto was still creating the stack's other resources found
-        # them not ready, and moto checks readiness only when an answer comes.
+        # Answered again on the next look while the stack is still CREATE_IN_PROGRESS: moto
+        # checks a stack's readiness only when an answer comes.
 
 
 if __name__ == "__main__":  # until Ctrl-C
