@@ -30,8 +30,9 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 TERRAFORM_STAMP := $(VENV)/.installed-terraform
 AWS6_SCHEMA := $(VENV)/aws6-schema
-# pytest-xdist: one worker per core; a test module stays on one worker.
-PARALLEL := -n auto --dist loadfile
+# pytest-xdist: one worker per core; a test module stays on one worker, and modules are handed
+# out in collection order, the longest first (tests/conftest.py, LONGEST_FIRST).
+PARALLEL := -n auto --dist loadfile --no-loadscope-reorder
 
 # pip with its progress, on stderr like every line of the set-up (stdout is the data of the
 # targets that print some). This machine's pip configuration names package indexes that do not
@@ -116,16 +117,15 @@ lint: setup-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-# The suite on every core; the modules that handle time again with the clock a year ahead (the
-# clock-shift guard, tests/conftest.py: only the files that carry the mark are collected, so the
-# second session imports no other test module); the deploy rehearsal; the Terraform solutions
-# applied.
+# Every test on every core in one session: the unit and template tests, the deploy rehearsals
+# and the Terraform applies (`-m ""` takes in the two marks pyproject.toml leaves out of a bare
+# `pytest`), so the slow modules run beside the quick ones; then the modules that handle time
+# again with the clock a year ahead (the clock-shift guard, tests/conftest.py: only the files
+# that carry the mark are collected, so the second session imports no other test module).
 HANDLES_TIME := $(shell grep -rl --include='test_*.py' 'pytest.mark.handles_time' tests | sort)
 test: setup-test lint
-	$(PY) -m pytest $(PARALLEL)
+	$(PY) -m pytest $(PARALLEL) -m ""
 	$(PY) -m pytest $(PARALLEL) --shift-clock-days 365 -m handles_time $(HANDLES_TIME)
-	$(PY) -m pytest -m rehearsal
-	$(PY) -m pytest -m terraform
 
 # Every test of the Terraform solutions (labs/<lab>/terraform/): the static ones of `make test`'s
 # first session, then init, plan, apply, labcheck and destroy against a local moto server.

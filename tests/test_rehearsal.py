@@ -3,7 +3,7 @@
 `npx cdk bootstrap`, then `npx cdk deploy` and `npx cdk destroy --force` of a few labs, one at a
 time: what breaks here (a CLI too old for the cloud assembly of aws-cdk-lib, asset publishing,
 bootstrap version checks) would break in the classroom. Slow (about 45 s), so it is marked
-`rehearsal`: `make test` runs it as a second session, `make rehearsal` alone.
+`rehearsal`: `make test` runs it with the rest, `make rehearsal` alone.
 
 What moto can and cannot show, so this asserts only what it builds:
 - moto runs no Lambda without Docker: custom resources (auto-delete objects, bucket

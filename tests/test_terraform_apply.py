@@ -4,7 +4,7 @@ Per lab, the student's path end to end: `terraform init` (the provider from a lo
 -> `validate` -> `plan` -> `apply` against moto's server -> `labcheck --participant ana` passes
 every objective moto can show -> a second plan finds no changes -> `destroy` -> `make
 class-sweep` finds nothing of ana's. Slow (about a minute), so marked `terraform`: `make test`
-runs it as a session of its own, `make terraform-test` with the static tests.
+runs it with the rest, `make terraform-test` with the static tests.
 
 The only provider this machine can install is 3.39.0, the solutions are written for 6.x. A
 copy of the lab's folder is applied, with one file added: `moto_override.tf` (a Terraform

@@ -6,7 +6,8 @@ trainer runs it, stopped by a real Ctrl-C (once, twice) with the real CLI runnin
 `cdk destroy --concurrency 7` for the whole class. What moto cannot do, a helper does
 (tests/moto_custom_resources.py): it answers the stacks' custom resources as their Lambda
 functions would, so a stack created without a change set completes. Slow (a real synth, about
-a minute), so it is marked `rehearsal`: `make test` runs it in a session of its own.
+a minute), so it is marked `rehearsal`: `make test` runs it with
+the rest, `make rehearsal` alone.
 """
 
 from __future__ import annotations
