@@ -93,6 +93,7 @@ class CourseNetwork(Construct):
             provider_id="GuardProvider",
             query_interval=GUARD_POLL_INTERVAL,
             total_timeout=GUARD_WAITER_TIMEOUT,
+            environment={"COURSE_VPC_ID": self.vpc.vpc_id},
         )
         role = handlers.is_complete.role
         role.add_to_principal_policy(
@@ -124,10 +125,7 @@ class CourseNetwork(Construct):
             scope,
             "Resource",
             resource_type=GUARD_RESOURCE_TYPE,
-            properties={
-                "VpcId": self.vpc.vpc_id,
-                "TimeoutSeconds": str(int(GUARD_TIMEOUT.to_seconds())),
-            },
+            properties={"TimeoutSeconds": str(int(GUARD_TIMEOUT.to_seconds()))},
         )
         return guard
 

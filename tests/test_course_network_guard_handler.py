@@ -1,6 +1,7 @@
 """The course network's guard (lab_constructs/handlers/course_network_guard), against moto:
 the network's deletion waits while participants' databases, security groups or network
-interfaces are in it; a listing that fails (botocore's Stubber) is waited for too."""
+interfaces are in it; a listing that fails (botocore's Stubber) is waited for too. The VPC is
+the function's environment (`COURSE_VPC_ID`, deploy time), whatever the event says."""
 
 from __future__ import annotations
 
@@ -64,18 +65,23 @@ def delete_event(vpc: str, deadline: float) -> dict:
     return {
         "RequestType": "Delete",
         "PhysicalResourceId": vpc,
-        "ResourceProperties": {"VpcId": vpc, "TimeoutSeconds": "1800"},
+        "ResourceProperties": {"TimeoutSeconds": "1800"},
         guard.DEADLINE_KEY: deadline,
     }
+
+
+def guarding(vpc: str) -> dict[str, str]:
+    """The guard function's environment, as the CourseNetwork stack sets it."""
+    return {guard.VPC_VARIABLE: vpc}
 
 
 def test_delete_sets_the_deadline():
     event = {
         "RequestType": "Delete",
         "PhysicalResourceId": "vpc-1",
-        "ResourceProperties": {"VpcId": "vpc-1", "TimeoutSeconds": "1800"},
+        "ResourceProperties": {"TimeoutSeconds": "1800"},
     }
-    assert guard.on_event(event, now=lambda: 1000.0) == {
+    assert guard.on_event(event, now=lambda: 1000.0, environ=guarding("vpc-1")) == {
         "PhysicalResourceId": "vpc-1",
         guard.DEADLINE_KEY: 2800.0,
     }
@@ -83,15 +89,16 @@ def test_delete_sets_the_deadline():
 
 @pytest.mark.parametrize("request_type", ["Create", "Update"])
 def test_create_and_update_pass_at_once(request_type):
-    event = {"RequestType": request_type, "ResourceProperties": {"VpcId": "vpc-1"}}
-    assert guard.on_event(event) == {"PhysicalResourceId": "vpc-1"}
-    assert guard.is_complete(event, rds=object(), ec2=object()) == {"IsComplete": True}
+    event = {"RequestType": request_type, "ResourceProperties": {"TimeoutSeconds": "1800"}}
+    assert guard.on_event(event, environ=guarding("vpc-1")) == {"PhysicalResourceId": "vpc-1"}
+    found = guard.is_complete(event, rds=object(), ec2=object(), environ=guarding("vpc-1"))
+    assert found == {"IsComplete": True}
 
 
 def waits_then_names(network, *, deadline: float = 2000.0) -> str:
     """The guard waits before the deadline and fails after it; returns its message."""
     event = delete_event(network.vpcs["course"], deadline=deadline)
-    clients = {"rds": network.rds, "ec2": network.ec2}
+    clients = {"rds": network.rds, "ec2": network.ec2, "environ": guarding(network.vpcs["course"])}
     assert guard.is_complete(event, **clients, now=lambda: deadline - 1) == {"IsComplete": False}
     with pytest.raises(guard.NetworkInUse) as caught:
         guard.is_complete(event, **clients, now=lambda: deadline + 1)
@@ -107,6 +114,17 @@ def test_deletion_waits_while_a_participants_database_is_in_the_course_vpc(netwo
     message = waits_then_names(network)
     assert "DB instance ana-lab-rds-mysql (available)" in message
     assert "trainer-db" not in message
+
+
+def test_an_event_that_names_another_vpc_changes_nothing(network):
+    """Anyone allowed to invoke the function could write the event: the guard lists the VPC of
+    its environment (deploy time), so an event naming an empty VPC does not let the deletion
+    through while a participant's database is in the course network."""
+    db(network.rds, "ana-lab-rds-mysql", "course-group")
+    event = delete_event(network.vpcs["other"], deadline=2000.0)
+    event["ResourceProperties"]["VpcId"] = network.vpcs["other"]
+    clients = {"rds": network.rds, "ec2": network.ec2, "environ": guarding(network.vpcs["course"])}
+    assert guard.is_complete(event, **clients, now=lambda: 1000.0) == {"IsComplete": False}
 
 
 def test_deletion_waits_while_a_participants_security_group_is_in_the_course_vpc(network):
@@ -142,7 +160,8 @@ def test_deletion_goes_ahead_once_nothing_of_participants_is_in_the_course_vpc(n
         GroupName="trainer-group", Description="x", VpcId=network.vpcs["other"]
     )
     event = delete_event(network.vpcs["course"], deadline=2000.0)
-    found = guard.is_complete(event, rds=network.rds, ec2=network.ec2, now=lambda: 1000.0)
+    clients = {"rds": network.rds, "ec2": network.ec2, "environ": guarding(network.vpcs["course"])}
+    found = guard.is_complete(event, **clients, now=lambda: 1000.0)
     assert found == {"IsComplete": True}
 
 
@@ -171,10 +190,11 @@ def test_a_listing_that_fails_is_waited_for_never_taken_for_nothing_left(service
                 else:
                     stubs[stub_service].add_response(stub_operation, empty)
         event = delete_event("vpc-1", deadline=2000.0)
-        assert guard.is_complete(event, rds=rds, ec2=ec2, now=lambda: 1000.0) == {
+        environ = guarding("vpc-1")
+        assert guard.is_complete(event, rds=rds, ec2=ec2, now=lambda: 1000.0, environ=environ) == {
             "IsComplete": False
         }
         with pytest.raises(guard.NetworkInUse) as caught:
-            guard.is_complete(event, rds=rds, ec2=ec2, now=lambda: 2001.0)
+            guard.is_complete(event, rds=rds, ec2=ec2, now=lambda: 2001.0, environ=environ)
     assert "cannot list them yet" in str(caught.value)
     assert code in str(caught.value)

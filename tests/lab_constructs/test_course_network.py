@@ -40,8 +40,17 @@ def test_the_guard_waits_for_participants_before_the_network_goes():
     template = _network()
     vpc_id, _ = only(template, "AWS::EC2::VPC")
     _, guard = only(template, "Custom::CourseNetworkGuard")
-    assert guard["Properties"]["VpcId"] == {"Ref": vpc_id}
     assert guard["Properties"]["TimeoutSeconds"] == "1800"  # 30 minutes
+    assert "VpcId" not in guard["Properties"], "the VPC is no event's to name"
+    handlers = {
+        function["Properties"]["Handler"]: function["Properties"]["Environment"]["Variables"]
+        for function in of_type(template, "AWS::Lambda::Function").values()
+        if function["Properties"].get("Handler", "").startswith("index.")
+    }
+    assert handlers == {
+        "index.on_event": {"COURSE_VPC_ID": {"Ref": vpc_id}},
+        "index.is_complete": {"COURSE_VPC_ID": {"Ref": vpc_id}},
+    }, "both handlers guard the VPC fixed at deploy time"
     assert {vpc_id, *of_type(template, "AWS::EC2::Subnet")} <= set(guard["DependsOn"])
     (role_id,) = [
         function["Properties"]["Role"]["Fn::GetAtt"][0]

@@ -19,14 +19,17 @@ CloudFormation deletes it first:
   everything else of the network are then untouched, and `cdk destroy CourseNetwork` again
   finishes the job once the class is down.
 
-It deletes nothing. Plain Python with boto3 (part of the Lambda runtime): testable with moto.
+The VPC it guards is its function's environment (`COURSE_VPC_ID`), fixed at deploy time, never
+taken from the invoking event: an event that names another VPC changes nothing. It deletes
+nothing. Plain Python with boto3 (part of the Lambda runtime): testable with moto.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import boto3
@@ -35,7 +38,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 LOGGER = logging.getLogger()
 LOGGER.setLevel(logging.INFO)
 
-VPC_PROPERTY = "VpcId"
+# The function's environment, set at deploy time (lab_constructs/course_network.py).
+VPC_VARIABLE = "COURSE_VPC_ID"
 TIMEOUT_PROPERTY = "TimeoutSeconds"
 DEADLINE_KEY = "GuardDeadline"
 DEFAULT_GROUP = "default"  # the VPC's own security group, deleted with it
@@ -45,12 +49,16 @@ class NetworkInUse(RuntimeError):
     """Participants' resources are still in the course network at the deadline."""
 
 
-def on_event(event: dict[str, Any], _context: Any = None, now: Callable[[], float] = time.time):
+def on_event(
+    event: dict[str, Any],
+    _context: Any = None,
+    now: Callable[[], float] = time.time,
+    environ: Mapping[str, str] = os.environ,
+):
     """Provider on-event handler: the physical id is the VPC id; Delete sets the deadline."""
-    properties = event["ResourceProperties"]
     if event["RequestType"] != "Delete":
-        return {"PhysicalResourceId": properties[VPC_PROPERTY]}
-    deadline = now() + float(properties[TIMEOUT_PROPERTY])
+        return {"PhysicalResourceId": environ[VPC_VARIABLE]}
+    deadline = now() + float(event["ResourceProperties"][TIMEOUT_PROPERTY])
     return {"PhysicalResourceId": event["PhysicalResourceId"], DEADLINE_KEY: deadline}
 
 
@@ -60,11 +68,12 @@ def is_complete(
     rds: Any = None,
     ec2: Any = None,
     now: Callable[[], float] = time.time,
+    environ: Mapping[str, str] = os.environ,
 ) -> dict[str, bool]:
     """Provider is-complete handler: complete once nothing of participants is left in the VPC."""
     if event["RequestType"] != "Delete":
         return {"IsComplete": True}
-    vpc = event["ResourceProperties"][VPC_PROPERTY]
+    vpc = environ[VPC_VARIABLE]
     rds = rds or boto3.client("rds")
     ec2 = ec2 or boto3.client("ec2")
     left = {
