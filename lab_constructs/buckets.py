@@ -14,6 +14,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from lab_constructs.custom_resource import bound_cdk_helper
 from lab_constructs.helpers import adopt_cdk_helper, stack_singleton
 from lab_constructs.nag import acknowledge
 
@@ -172,6 +173,9 @@ class LabWebsiteBucket(_LoggedBucket):
         acknowledge(policy_resource, "S10", _WEBSITE_IS_HTTP_ONLY)
 
 
+_AUTO_DELETE = "AutoDeleteObjectsCustomResource"  # CDK's own: empties the bucket on delete
+
+
 def _destroyable_bucket(scope: Construct, construct_id: str, **overrides) -> s3.Bucket:
     """A bucket with the course's secure defaults, `overrides` merged over them."""
     secure_defaults = {
@@ -183,4 +187,7 @@ def _destroyable_bucket(scope: Construct, construct_id: str, **overrides) -> s3.
         "removal_policy": RemovalPolicy.DESTROY,
         "auto_delete_objects": True,
     }
-    return s3.Bucket(scope, construct_id, **{**secure_defaults, **overrides})
+    bucket = s3.Bucket(scope, construct_id, **{**secure_defaults, **overrides})
+    if bucket.node.try_find_child(_AUTO_DELETE):
+        bound_cdk_helper(bucket, _AUTO_DELETE)
+    return bucket

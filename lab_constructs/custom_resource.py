@@ -20,6 +20,9 @@ from constructs import Construct, IConstruct
 
 ANSWER_MARGIN = Duration.minutes(1)
 MAX_SERVICE_TIMEOUT = Duration.hours(1)  # CloudFormation's limit
+# aws-cdk-lib's own helpers (emptying a bucket, restricting a VPC's default security group) run
+# a function of CDK's with a 15-minute `Timeout` (900 s in every template that has one).
+CDK_HELPER_TIMEOUT = Duration.minutes(15)
 
 
 @dataclass(frozen=True)
@@ -65,3 +68,13 @@ class CustomResourceHandler:
         if self.needs:
             resource.node.add_dependency(*self.needs)
         return resource
+
+
+def bound_cdk_helper(owner: IConstruct, child_id: str) -> None:
+    """CloudFormation waits for aws-cdk-lib's own custom resource `child_id` of `owner` (e.g. a
+    bucket's `AutoDeleteObjectsCustomResource`) as for ours: its handler's time plus
+    `ANSWER_MARGIN`, not an hour. CDK makes it without a `ServiceTimeout`; nothing else of it
+    changes."""
+    helper = owner.node.find_child(child_id).node.default_child
+    seconds = int(CDK_HELPER_TIMEOUT.plus(ANSWER_MARGIN).to_seconds())
+    helper.add_property_override("ServiceTimeout", str(seconds))

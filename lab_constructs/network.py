@@ -7,6 +7,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from lab_constructs.custom_resource import bound_cdk_helper
 from lab_constructs.helpers import adopt_cdk_helper, stack_singleton
 
 AZS = 2
@@ -62,6 +63,7 @@ class LabVpc(Construct):
             subnet_configuration=subnets,
             restrict_default_security_group=True,
         )
+        bound_cdk_helper(self.vpc, "RestrictDefaultSecurityGroupCustomResource")
         self.flow_logs = logs.LogGroup(
             self, "FlowLogs", retention=FLOW_LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY
         )
