@@ -164,25 +164,41 @@ class Check:
     def line(self) -> str:
         head = f"{self.need.name} in {self.region} ({self.account})"
         if self.not_checked:
-            return f"not checked  {head}: {self.not_checked}"
+            return _line("not checked", head, self.not_checked)
         numbers = (
             f"{counted(self.participants, 'participant')} "
             f"{'needs' if self.participants == 1 else 'need'} {self.wanted}, "
             f"{self.used} in use of {self.limit}"
         )
         if not self.missing:
-            return f"ok           {head}: {numbers}"
+            return _line("ok", head, numbers)
         desired = self.used + self.wanted
         command = (
             "aws service-quotas request-service-quota-increase "
             f"--service-code {self.need.service_code} --quota-code {self.need.quota_code} "
             f"--desired-value {desired} --region {self.need.quota_region or self.region}"
-            + (f" --profile {self.profile}" if self.profile else "")
+            f"{_profile_option(self.profile)}"
         )
-        return (
-            f"SHORT        {head}: {numbers}, {self.missing} missing; ask for {desired} in the "
-            f"Service Quotas console or: {command}"
+        return _line(
+            "SHORT",
+            head,
+            f"{numbers}, {self.missing} missing; ask for {desired} in the Service Quotas "
+            f"console or: {command}",
         )
+
+
+# The checks' lines: the status in a first column as wide as its longest word and two spaces.
+STATUS_WIDTH = len("not checked  ")
+
+
+def _line(status: str, head: str, found: str) -> str:
+    """One check's line: its status, what was checked, what was found."""
+    return f"{status:<{STATUS_WIDTH}}{head}: {found}"
+
+
+def _profile_option(profile: str | None) -> str:
+    """The CLI option that runs a suggested command in the participant's account."""
+    return f" --profile {profile}" if profile else ""
 
 
 def _why(error: Exception) -> str:
@@ -267,13 +283,14 @@ class NetworkCheck:
     def line(self) -> str:
         head = f"CourseNetwork in {self.region} ({self.account})"
         if self.not_checked:
-            return f"not checked  {head}: {self.not_checked}"
+            return _line("not checked", head, self.not_checked)
         if not self.missing:
-            return f"ok           {head}: deployed"
-        profile = f" --profile {self.profile}" if self.profile else ""
-        return (
-            f"MISSING      {head}: not deployed, the participants' stacks would fail: "
-            f"npx cdk deploy {COURSE_NETWORK_ID}{profile} first"
+            return _line("ok", head, "deployed")
+        return _line(
+            "MISSING",
+            head,
+            "not deployed, the participants' stacks would fail: "
+            f"npx cdk deploy {COURSE_NETWORK_ID}{_profile_option(self.profile)} first",
         )
 
 
@@ -308,17 +325,19 @@ class PublicAccessCheck:
     def line(self) -> str:
         head = f"S3 Block Public Access of account {self.account_id or '?'} ({self.account})"
         if self.not_checked:
-            return f"not checked  {head}: {self.not_checked}"
+            return _line("not checked", head, self.not_checked)
         if not self.blocking:
-            return f"ok           {head}: public bucket policies allowed"
+            return _line("ok", head, "public bucket policies allowed")
         wanted = dict(self.settings) | dict.fromkeys(self.blocking, False)
         configuration = ",".join(f"{k}={str(v).lower()}" for k, v in wanted.items())
-        profile = f" --profile {self.profile}" if self.profile else ""
-        return (
-            f"BLOCKED      {head}: {' and '.join(self.blocking)} on: the website's public-read "
-            "bucket policy would be refused or ignored. In a sandbox account, turn them off: "
-            f"aws s3control put-public-access-block --account-id {self.account_id} "
-            f"--public-access-block-configuration {configuration}{profile}"
+        return _line(
+            "BLOCKED",
+            head,
+            f"{' and '.join(self.blocking)} on: the website's public-read bucket policy would "
+            "be refused or ignored. In a sandbox account, turn them off: aws s3control "
+            f"put-public-access-block --account-id {self.account_id} "
+            f"--public-access-block-configuration {configuration}"
+            f"{_profile_option(self.profile)}",
         )
 
 
