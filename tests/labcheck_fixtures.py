@@ -24,13 +24,17 @@ REGION = "eu-west-1"
 JUDGED_OK = (Status.PASS, Status.INFO)
 
 
-def fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Dummy credentials and region from the environment only: no real profile is read."""
-    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_PROFILE"):
+# The region variables boto3 or course/region.py read before AWS_DEFAULT_REGION.
+OTHER_REGION_VARIABLES = ("AWS_REGION", "AMAZON_REGION")
+
+
+def fake_credentials(monkeypatch: pytest.MonkeyPatch, region: str = REGION) -> None:
+    """Dummy credentials and `region` from the environment only: no real profile is read."""
+    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE", *OTHER_REGION_VARIABLES):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", region)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")

@@ -12,6 +12,7 @@ import pytest
 from moto import mock_aws
 
 from lab_constructs.handlers.course_network_guard import index as guard
+from tests.labcheck_fixtures import fake_credentials
 from tests.stubs import stubbed
 
 # Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
@@ -22,12 +23,7 @@ pytestmark = pytest.mark.handles_time
 def network(monkeypatch):
     """Two VPCs in moto, the course network's and another, each with two subnets and a DB
     subnet group (`course-group`, `other-group`)."""
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
+    fake_credentials(monkeypatch, "us-east-1")
     with mock_aws():
         ec2 = boto3.client("ec2", region_name="us-east-1")
         client = boto3.client("rds", region_name="us-east-1")

@@ -19,6 +19,7 @@ import pytest
 from moto import mock_aws
 
 from stacks.dynamodb_users import DynamoDbUsersStack
+from tests.labcheck_fixtures import fake_credentials
 from tests.synth import PARTICIPANT
 
 LAB = "LabDynamoDbUsers"
@@ -109,11 +110,7 @@ def outputs(synth):
 @pytest.fixture
 def aws(monkeypatch):
     """moto's in-process AWS: nothing leaves this machine."""
-    for variable in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    fake_credentials(monkeypatch, REGION)
     with mock_aws():
         yield
 

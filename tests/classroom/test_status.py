@@ -11,6 +11,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from classroom import class_input, stack_states, status
+from tests.labcheck_fixtures import fake_credentials
 from tests.make_runner import last_command
 
 # Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
@@ -23,15 +24,7 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def cloudformation(monkeypatch):
-    for key in ("AWS_REGION", "AMAZON_REGION", "AWS_PROFILE"):
-        monkeypatch.delenv(key, raising=False)
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
+    fake_credentials(monkeypatch, "us-east-1")
     with mock_aws():
         client = boto3.client("cloudformation", region_name="us-east-1")
         calls: list[str] = []
