@@ -266,18 +266,22 @@ def test_a_read_replica_doubles_the_db_instances_a_participant_needs(aws, tmp_pa
     session = answer_quotas({**RDS_QUOTA, "L-7B6409FD": 3.0})
     code, _ = up(aws, "--participants", "ana ben", session=session)
     assert code == class_run.EXIT_OK
-    # The same class with read replicas: 2 x 2 = 4 of 3. Run through `check_account` since
-    # `class-up` takes the lab options from cdk.json/-c, not from the command line.
+    # The same class with read replicas: 2 x 2 = 4 of 3.
+    assert short_with_read_replicas(session, ["cem", "dia"]) == [("DB instances", 4, 1)]
+
+
+def short_with_read_replicas(session, names: list[str]) -> list[tuple[str, int, int]]:
+    """(quota, wanted, missing) of each quota short for `names` with read replicas. Through
+    `check_account`, since `class-up` takes the lab options from cdk.json/-c, not from the
+    command line."""
     settings = [
-        LabSettings.from_context({"participant": p, "read_replica": "true"}.get)
-        for p in ("cem", "dia")
+        LabSettings.from_context({"participant": p, "read_replica": "true"}.get) for p in names
     ]
     account = leftovers.Account(session(None, "us-east-1"))
     checks = preflight.check_account(
         LAB, settings, account.client, account="default credentials", region="us-east-1"
     )
-    short = [c for c in checks if c.missing]
-    assert [(c.need.name, c.wanted, c.missing) for c in short] == [("DB instances", 4, 1)]
+    return [(c.need.name, c.wanted, c.missing) for c in checks if c.missing]
 
 
 def test_participants_with_a_stack_already_need_nothing_new(aws, tmp_path, capsys):
@@ -312,17 +316,8 @@ def test_skip_preflight_deploys_without_checking(aws, tmp_path, capsys):
 
 
 def test_a_read_replica_doubles_the_db_subnet_groups(aws):
-    settings = [
-        LabSettings.from_context({"participant": p, "read_replica": "true"}.get)
-        for p in ("ana", "ben")
-    ]
     session = answer_quotas({**RDS_QUOTA, "L-48C6BF61": 3.0})
-    account = leftovers.Account(session(None, "us-east-1"))
-    checks = preflight.check_account(
-        LAB, settings, account.client, account="default credentials", region="us-east-1"
-    )
-    short = [c for c in checks if c.missing]
-    assert [(c.need.name, c.wanted, c.missing) for c in short] == [("DB subnet groups", 4, 1)]
+    assert short_with_read_replicas(session, ["ana", "ben"]) == [("DB subnet groups", 4, 1)]
 
 
 def test_db_parameter_groups_in_use_count_against_their_quota(aws, tmp_path, capsys):
