@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterable
+from html.parser import HTMLParser
 
 import pytest
 
@@ -48,3 +50,48 @@ def browse(browser: str, profile, *args: str) -> subprocess.CompletedProcess:
         timeout=120,
         check=True,
     )
+
+
+def words(parts: Iterable[str]) -> str:
+    """Text pieces as a person reads them: whitespace runs as one space."""
+    return " ".join(" ".join(parts).split())
+
+
+class VisibleText(HTMLParser):
+    """What a person sees of a page the browser built (`--dump-dom`): its text, without what is
+    never shown (styles, the title, scripts). Subclasses collect their parts of the page in
+    `opened`, `closed` and `seen`."""
+
+    NEVER_SHOWN = ("style", "title", "script")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.NEVER_SHOWN:
+            self._hidden += 1
+        self.opened(tag, dict(attrs))
+
+    def handle_endtag(self, tag):
+        if tag in self.NEVER_SHOWN:
+            self._hidden -= 1
+        self.closed(tag)
+
+    def handle_data(self, data):
+        if not self._hidden:
+            self.text.append(data)
+            self.seen(data)
+
+    def opened(self, tag: str, attributes: dict[str, str | None]) -> None:
+        """A start tag, shown or not."""
+
+    def closed(self, tag: str) -> None:
+        """An end tag, shown or not."""
+
+    def seen(self, data: str) -> None:
+        """A piece of text that is shown."""
+
+    def visible(self) -> str:
+        return words(self.text)

@@ -11,14 +11,13 @@ import io
 import os
 import stat
 import subprocess
-from html.parser import HTMLParser
 
 import pytest
 from moto.cloudformation.models import cloudformation_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from classroom import handout
-from tests.browser import ARTIFACTS, browse, chromium
+from tests.browser import ARTIFACTS, VisibleText, browse, chromium, words
 from tests.labcheck_fixtures import REGION, create_stack, fake_account
 from tests.synth import ROOT
 
@@ -184,40 +183,30 @@ def test_make_target_calls_the_handout():
     )
 
 
-class Page(HTMLParser):
+class Page(VisibleText):
     """The cards as a browser built them: each card's visible text, and every tag on the page."""
 
     def __init__(self) -> None:
         super().__init__()
         self.cards: dict[str, list[str]] = {}
         self.tags: list[tuple[str, dict]] = []
-        self.text: list[str] = []
         self._card: list[str] | None = None
-        self._hidden = 0
 
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
+    def opened(self, tag, attributes):
         self.tags.append((tag, attributes))
-        if tag in ("style", "title"):
-            self._hidden += 1
         if tag == "section" and "card" in attributes.get("class", ""):
             self._card = self.cards.setdefault(attributes["data-participant"], [])
 
-    def handle_endtag(self, tag):
-        if tag in ("style", "title"):
-            self._hidden -= 1
+    def closed(self, tag):
         if tag == "section":
             self._card = None
 
-    def handle_data(self, data):
-        if self._hidden:
-            return
-        self.text.append(data)
+    def seen(self, data):
         if self._card is not None:
             self._card.append(data)
 
     def card(self, participant: str) -> str:
-        return " ".join(" ".join(self.cards[participant]).split())
+        return words(self.cards[participant])
 
 
 def test_the_page_in_a_real_browser_shows_one_card_each_and_no_injected_markup(

@@ -12,7 +12,7 @@ import pytest
 
 from classroom import gather, report_cells, report_html
 from classroom.report_model import ClassReport, Row, StackInfo, State
-from tests.browser import ARTIFACTS, browse, chromium
+from tests.browser import ARTIFACTS, VisibleText, browse, chromium
 from tests.classroom.report_class import (
     CLASS,
     CREATED,
@@ -102,45 +102,33 @@ def test_the_page_says_when_a_stack_was_created_and_last_updated():
 WINDOW = (1300, 900)
 
 
-class Seen(HTMLParser):
+class Seen(VisibleText):
     """What a person sees of a page: its text (no styles, no tooltips), and the matrix's cells."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.text: list[str] = []
         self.rows: list[list[str]] = []
-        self._hidden = 0
         self._cell: list[str] | None = None
         self._in_matrix = False
 
-    def handle_starttag(self, tag, attrs):
-        if tag in ("style", "title", "script"):
-            self._hidden += 1
-        elif tag == "table" and ("id", "matrix") in attrs:
+    def opened(self, tag, attributes):
+        if tag == "table" and attributes.get("id") == "matrix":
             self._in_matrix = True
         elif tag == "tr" and self._in_matrix:
             self.rows.append([])
         elif tag in ("td", "th") and self._in_matrix:
             self._cell = []
 
-    def handle_endtag(self, tag):
-        if tag in ("style", "title", "script"):
-            self._hidden -= 1
-        elif tag == "table":
+    def closed(self, tag):
+        if tag == "table":
             self._in_matrix = False
         elif tag in ("td", "th") and self._cell is not None:
             self.rows[-1].append(" ".join("".join(self._cell).split()))
             self._cell = None
 
-    def handle_data(self, data):
-        if self._hidden:
-            return
-        self.text.append(data)
+    def seen(self, data):
         if self._cell is not None:
             self._cell.append(data)
-
-    def visible(self) -> str:
-        return " ".join(" ".join(self.text).split())
 
 
 def png_size(path) -> tuple[int, int]:
