@@ -9,7 +9,6 @@ What it may still find is listed, with the reason, in tests/checkov-skips.json.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +17,9 @@ from typing import Any
 import pytest
 
 from stacks import LABS
-from tests import checkov_skips
-from tests.synth import CONFIGURATIONS, ROOT, SynthFailed, synth_of
+from tests import checkov_run, checkov_skips
+from tests.synth import CONFIGURATIONS, SynthFailed, synth_of
 
-CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 SKIPS_FILE = Path(__file__).parent / "checkov-skips.json"
 LAB_IDS = [lab.lab_id for lab in LABS]
 WATCHER = "CourseWatch"  # built in the configurations without a participant only
@@ -58,8 +56,6 @@ def _reports(output: str) -> list[dict[str, Any]]:
 @pytest.fixture(scope="session")
 def checkov_findings() -> list[Finding]:
     """Run checkov once over every template of every configuration."""
-    if not CHECKOV.exists():
-        pytest.fail(f"{CHECKOV.relative_to(ROOT)} is missing: `make test` installs it")
     templates: dict[Path, tuple[str, str, dict[str, str]]] = {}
     for config in CONFIGURATIONS:
         try:
@@ -69,13 +65,11 @@ def checkov_findings() -> list[Finding]:
         for lab_id in synth.stacks:
             where = (config, lab_id, synth.construct_paths(lab_id))
             templates[synth.template_path(lab_id).resolve()] = where
-    command = [str(CHECKOV), "--framework", "cloudformation", "--output", "json"]
-    command += ["--quiet", "--compact", "--skip-download", "--soft-fail"]
+    arguments = ["--framework", "cloudformation", "--output", "json"]
+    arguments += ["--quiet", "--compact", "--skip-download", "--soft-fail"]
     for template in templates:
-        command += ["--file", str(template)]
-    env = {**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "BC_SKIP_MAPPING": "TRUE"}
-    result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
-    assert result.returncode == 0, f"checkov did not run:\n{result.stderr[-3000:]}"
+        arguments += ["--file", str(template)]
+    result = checkov_run.run(*arguments)
     reports = _reports(result.stdout)
     scanned = sum(report["summary"]["resource_count"] for report in reports)
     assert scanned > 0, f"checkov scanned no resource:\n{result.stdout[-3000:]}"
@@ -126,3 +120,38 @@ def test_every_skip_is_still_needed(checkov_findings):
     found = [(finding.check, finding.path) for finding in checkov_findings]
     stale = checkov_skips.stale(_skips(), found)
     assert stale == [], f"remove what {SKIPS_FILE.name} no longer needs"
+
+
+# Runs in .venv-checkov: cloudsplaining's own answer and the remembered one (tests/checkov_run.py)
+# for statements like the sign-in's, asked twice and in another order.
+SAME_ANSWER = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from policy_sentry.querying.actions import get_actions_for_service
+from cloudsplaining.scan import statement_detail
+from cloudsplaining.shared import utils
+import checkov_run
+own = utils.remove_wildcard_only_actions
+checkov_run.remember_wildcard_lookups()
+statements = [get_actions_for_service("s3"), get_actions_for_service("ec2") + ["iam:PassRole"],
+              ["dynamodb:GetItem", "sts:GetCallerIdentity", "ec2:DescribeVpcs"]]
+answers = []
+for actions in statements + [list(reversed(a)) for a in statements]:
+    answers.append([sorted(own(actions)), sorted(utils.remove_wildcard_only_actions(actions)),
+                    sorted(statement_detail.remove_wildcard_only_actions(actions))])
+print(json.dumps(answers))
+"""
+
+
+def test_the_remembered_lookup_answers_as_cloudsplaining_does():
+    """Judge: cloudsplaining itself, in checkov's venv (each answer is non-empty and the same)."""
+    result = subprocess.run(
+        [str(checkov_run.VENV_PYTHON), "-c", SAME_ANSWER, str(Path(__file__).parent)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    answers = json.loads(result.stdout)
+    assert len(answers) == 6
+    for own, remembered, as_imported in answers:
+        assert own != []
+        assert remembered == own
+        assert as_imported == own

@@ -11,8 +11,6 @@ Access resource belongs to; the skip file says so where that matters.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -21,10 +19,9 @@ from typing import Any
 import pytest
 
 from course import sheets
-from tests import checkov_skips
-from tests.terraform import LABS_DIR, ROOT
+from tests import checkov_run, checkov_skips
+from tests.terraform import LABS_DIR
 
-CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 SKIPS_FILE = Path(__file__).parent / "checkov-terraform-skips.json"
 FOLDERS = [lab.folder for lab in sheets.LABS]
 
@@ -42,13 +39,9 @@ class Finding:
 @pytest.fixture(scope="session")
 def terraform_findings() -> list[Finding]:
     """checkov once over every .tf under labs/ (the five solutions)."""
-    if not CHECKOV.exists():
-        pytest.fail(f"{CHECKOV.relative_to(ROOT)} is missing: `make test` installs it")
-    command = [str(CHECKOV), "--framework", "terraform", "--output", "json"]
-    command += ["--compact", "--skip-download", "--soft-fail", "--directory", str(LABS_DIR)]
-    env = {**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "BC_SKIP_MAPPING": "TRUE"}
-    result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
-    assert result.returncode == 0, f"checkov did not run:\n{result.stderr[-3000:]}"
+    arguments = ["--framework", "terraform", "--output", "json"]
+    arguments += ["--compact", "--skip-download", "--soft-fail", "--directory", str(LABS_DIR)]
+    result = checkov_run.run(*arguments)
     report = json.loads(result.stdout)
     scanned = {Path(r["file_path"]).parts[1] for r in report["results"]["passed_checks"]}
     assert scanned == set(FOLDERS), f"checkov scanned the solutions of {sorted(scanned)}"
