@@ -34,6 +34,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from tests.classroom.moto_wire import CloudFormation, MotoError, Ssm
+from tests.classroom.timeline import Timeline
+
 ACCOUNT = "123456789012"
 TEMPLATE = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
 UPDATED = json.dumps({"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}})
@@ -62,12 +65,10 @@ class Cli:
         self.plan = json.loads(Path(os.environ["FAKE_CDK_PLAN"]).read_text())
         self.profile = argv[argv.index("--profile") + 1] if "--profile" in argv else None
         self.region = os.environ.get("AWS_REGION", "us-east-1")
-        if self.command != "synth":  # boto3 only where moto is asked: a synth starts at once
-            from tests.classroom.fake_cloud import Timeline, moto_client
-
-            self.client = lambda service: moto_client(service, self.region)
-            self.cloudformation = self.client("cloudformation")
-            self.timeline = Timeline(Path(os.environ["FAKE_CDK_TIMELINE"]))
+        endpoint = os.environ.get("FAKE_CDK_ENDPOINT", "")
+        self.cloudformation = CloudFormation(endpoint, self.region)
+        self.ssm = Ssm(endpoint, self.region)
+        self.timeline = Timeline(Path(os.environ.get("FAKE_CDK_TIMELINE", "timeline.json")))
         self.lock = threading.Lock()
         self.failures: list[str] = []
 
@@ -107,12 +108,10 @@ class Cli:
         if self.profile in self.plan.get("bootstrap_fail", []):
             say(f"{self.profile}: AccessDenied for cloudformation:CreateChangeSet")
             return 1
-        self.client("ssm").put_parameter(
-            Name=BOOTSTRAP_PARAMETER, Value="30", Type="String", Overwrite=True
-        )
-        names = [s["StackName"] for s in self.cloudformation.describe_stacks()["Stacks"]]
+        self.ssm.put_parameter(BOOTSTRAP_PARAMETER, "30")
+        names = [s["StackName"] for s in self.cloudformation.describe_stacks()]
         if "CDKToolkit" not in names:
-            self.cloudformation.create_stack(StackName="CDKToolkit", TemplateBody=TEMPLATE)
+            self.cloudformation.create_stack("CDKToolkit", TEMPLATE)
         say(f" ✅  Environment {where} bootstrapped.")
         return 0
 
@@ -151,8 +150,8 @@ class Cli:
 
     def _bootstrapped(self) -> bool:
         try:
-            self.client("ssm").get_parameter(Name=BOOTSTRAP_PARAMETER)
-        except Exception:
+            self.ssm.get_parameter(BOOTSTRAP_PARAMETER)
+        except MotoError:
             return False
         return True
 
@@ -177,10 +176,7 @@ class Cli:
             say(f"\n✅  {display} (no changes)")
             return
         if kind == "stuck":  # what moto did to a change set: REVIEW_IN_PROGRESS for ever
-            self.cloudformation.create_change_set(
-                StackName=stack, ChangeSetName="cdk-deploy", ChangeSetType="CREATE",
-                TemplateBody=TEMPLATE,
-            )  # fmt: skip
+            self.cloudformation.create_change_set(stack, "cdk-deploy", TEMPLATE)
             say(f"{stack}: creating stack...")
             while True:
                 time.sleep(1)
@@ -189,9 +185,7 @@ class Cli:
             say(f"{stack}: creating stack...")
 
             def create() -> str:
-                return self.cloudformation.create_stack(StackName=stack, TemplateBody=TEMPLATE)[
-                    "StackId"
-                ]
+                return self.cloudformation.create_stack(stack, TEMPLATE)
 
             stack_id = self._progress(stack, create, "CREATE_IN_PROGRESS", final, kind)
         else:
@@ -199,7 +193,7 @@ class Cli:
             stack_id = existing["StackId"]
 
             def update() -> str:
-                self.cloudformation.update_stack(StackName=stack, TemplateBody=UPDATED)
+                self.cloudformation.update_stack(stack, UPDATED)
                 return stack_id
 
             self._progress(stack, update, "UPDATE_IN_PROGRESS", final, kind, stack_id)
@@ -221,7 +215,7 @@ class Cli:
 
             def delete() -> str:
                 if final is None:
-                    self.cloudformation.delete_stack(StackName=stack)
+                    self.cloudformation.delete_stack(stack)
                 return stack_id
 
             self._progress(stack, delete, "DELETE_IN_PROGRESS", final, kind, stack_id)
@@ -259,7 +253,7 @@ class Cli:
         return submitted
 
     def _stack(self, stack: str) -> dict | None:
-        for summary in self.cloudformation.describe_stacks()["Stacks"]:
+        for summary in self.cloudformation.describe_stacks():
             if summary["StackName"] == stack:
                 return summary
         return None
