@@ -119,13 +119,10 @@ lint: setup-dev
 
 # Every test on every core in one session: the unit and template tests, the deploy rehearsals
 # and the Terraform applies (`-m ""` takes in the two marks pyproject.toml leaves out of a bare
-# `pytest`), so the slow modules run beside the quick ones; then the modules that handle time
-# again with the clock a year ahead (the clock-shift guard, tests/conftest.py: only the files
-# that carry the mark are collected, so the second session imports no other test module).
-HANDLES_TIME := $(shell grep -rl --include='test_*.py' 'pytest.mark.handles_time' tests | sort)
+# `pytest`), so the slow modules run beside the quick ones; the tests that handle time run twice
+# in it, today and a year ahead (the clock-shift guard, tests/conftest.py).
 test: setup-test lint
 	$(PY) -m pytest $(PARALLEL) -m ""
-	$(PY) -m pytest $(PARALLEL) --shift-clock-days 365 -m handles_time $(HANDLES_TIME)
 
 # Every test of the Terraform solutions (labs/<lab>/terraform/): the static ones of `make test`'s
 # first session, then init, plan, apply, labcheck and destroy against a local moto server.

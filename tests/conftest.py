@@ -1,15 +1,15 @@
 """Shared fixtures: the app is synthesized once per session (see tests/synth.py).
 
-The clock-shift guard (`--shift-clock-days N`, issue #23): a test may use fixed dates only if it
-injects its clock all the way down (CLI entry points too); one that lets the code read the real
-clock passes the day it is written and fails later. `make test` runs every module marked
-`handles_time` a second time with `--shift-clock-days 365`: each of their tests then runs under
-time-machine's `travel(real now + 365 days, tick=True)`, which moves `datetime.now()`,
-`time.time()` and friends in this process and its threads (moto in-process included, so stacks
-are created "a year ahead" too) but not `time.monotonic()` or `time.sleep()`. A test that only
-passes on today's date fails there. Subprocesses (the CDK CLI, moto's server) keep the real clock:
-modules that need them do not carry the mark. tests/test_clock_shift.py proves the shift works and
-that every module using fixed dates or an injected clock carries the mark.
+The clock-shift guard (issue #23): a test may use fixed dates only if it injects its clock all
+the way down (CLI entry points too); one that lets the code read the real clock passes the day it
+is written and fails later. So every test of a module marked `handles_time` runs twice, in the
+same session: `[today]`, and `[a-year-ahead]` under time-machine's `travel(real now + 365 days,
+tick=True)`, which moves `datetime.now()`, `time.time()` and friends in this process and its
+threads (moto in-process included, so stacks are created "a year ahead" too) but not
+`time.monotonic()` or `time.sleep()`. A test that only passes on today's date fails there.
+Subprocesses (the CDK CLI, moto's server) keep the real clock: modules that need them do not
+carry the mark. tests/test_clock_shift.py proves the shift works and that every module using
+fixed dates or an injected clock carries the mark.
 """
 
 import shutil
@@ -67,13 +67,16 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
 
 
-def pytest_addoption(parser):
-    parser.addoption(
-        "--shift-clock-days",
-        type=int,
-        default=0,
-        help="run every test with the wall clock moved this many days ahead (time-machine)",
-    )
+# How far ahead the second run of a test that handles time moves the clock.
+SHIFT_DAYS = 365
+
+
+def pytest_generate_tests(metafunc):
+    """Each test of a module marked `handles_time`: once today, once a year ahead."""
+    if metafunc.definition.get_closest_marker("handles_time"):
+        metafunc.parametrize(
+            "clock_shift_days", [0, SHIFT_DAYS], ids=["today", "a-year-ahead"], indirect=True
+        )
 
 
 def pytest_sessionfinish(session):
@@ -90,18 +93,23 @@ def pytest_configure(config):
         config.option.testrunuid = config.option.testrunuid or uuid.uuid4().hex
     config.addinivalue_line(
         "markers",
-        "handles_time: reads or injects clocks; `make test` runs it again a year ahead",
+        "handles_time: reads or injects clocks; each test runs today and a year ahead",
     )
 
 
+@pytest.fixture
+def clock_shift_days(request) -> int:
+    """How many days ahead of the real clock this test runs (0 but in its `[a-year-ahead]` run)."""
+    return getattr(request, "param", 0)
+
+
 @pytest.fixture(autouse=True)
-def shifted_clock(request):
-    """With --shift-clock-days N, the test runs N days ahead of the real clock (see above)."""
-    days = request.config.getoption("--shift-clock-days")
-    if not days:
+def shifted_clock(clock_shift_days):
+    """The test runs `clock_shift_days` ahead of the real clock (see above)."""
+    if not clock_shift_days:
         yield
         return
     import time_machine
 
-    with time_machine.travel(datetime.now(UTC) + timedelta(days=days), tick=True):
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=clock_shift_days), tick=True):
         yield

@@ -1,8 +1,8 @@
 """The clock-shift guard itself (issue #23): no test result may depend on the day it runs.
 
-How it works (tests/conftest.py): `pytest --shift-clock-days N` runs every test under
-time-machine's `travel(real now + N days, tick=True)`. `make test` runs every module marked
-`handles_time` a second time with N = 365. A test that uses a fixed date but lets the code read
+How it works (tests/conftest.py): every test of a module marked `handles_time` runs twice in
+the same session, `[today]` and `[a-year-ahead]`, the second under time-machine's
+`travel(real now + 365 days, tick=True)`. A test that uses a fixed date but lets the code read
 the real clock (the report's "cost so far" against a 2026-11-26 stack) fails there, whatever the
 date today. Judged here: time-machine moves the wall clock of this process and of moto's
 in-process backends; a subprocess (`date`) still reads the real clock.
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 
@@ -22,7 +21,6 @@ from tests.synth import ROOT
 
 pytestmark = pytest.mark.handles_time
 
-YEAR = 365 * 24 * 3600
 # What makes a test module handle time: a fixed date, or a clock handed to the code.
 HANDLES_TIME = re.compile(r"datetime\(\d{4},|\bnow=|\btime\.time\b|ExpiresAt=\"\d{4}-")
 
@@ -32,43 +30,35 @@ def real_time() -> int:
     return int(subprocess.check_output(["date", "+%s"], text=True))
 
 
-def test_under_the_shift_the_clocks_and_moto_read_a_year_ahead(request, account):
-    if request.config.getoption("--shift-clock-days") != 365:
-        pytest.skip("runs in make test's clock-shift session (--shift-clock-days 365)")
+def test_the_clocks_and_moto_read_the_shift_and_sleep_is_left_alone(clock_shift_days, account):
+    shift = clock_shift_days * 24 * 3600
     real = real_time()
-    assert abs(time.time() - real - YEAR) < 120
-    assert abs(datetime.now(UTC).timestamp() - real - YEAR) < 120
+    assert abs(time.time() - real - shift) < 120
+    assert abs(datetime.now(UTC).timestamp() - real - shift) < 120
     before = time.monotonic()
     time.sleep(0.01)  # sleep and the monotonic clock are left alone
     assert 0.005 < time.monotonic() - before < 5
     cloudformation = account.client("cloudformation")
     cloudformation.create_stack(StackName="shifted", TemplateBody='{"Resources": {}}')
     (stack,) = cloudformation.describe_stacks(StackName="shifted")["Stacks"]
-    assert abs(stack["CreationTime"].timestamp() - real - YEAR) < 120, "moto in-process too"
+    assert abs(stack["CreationTime"].timestamp() - real - shift) < 120, "moto in-process too"
 
 
-def test_the_shift_session_runs_and_moves_the_clock():
-    """The test above, run as `make test` runs the shifted session: it passes, not skips."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "no:cacheprovider",
-            "-n",
-            "0",
-            "--shift-clock-days",
-            "365",
-            f"{__file__}::test_under_the_shift_the_clocks_and_moto_read_a_year_ahead",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "1 passed" in result.stdout
+def test_each_test_that_handles_time_runs_today_and_a_year_ahead(request):
+    runs: dict[str, set[str]] = {}
+    for item in request.session.items:
+        if item.nodeid.startswith("tests/"):
+            params = getattr(item, "callspec", None)
+            shift = params.params.get("clock_shift_days") if params else None
+            runs.setdefault(item.nodeid.split("::")[0], set()).add(str(shift))
+    marked = {
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "tests").rglob("test_*.py")
+        if "pytest.mark.handles_time" in path.read_text()
+    }
+    assert runs[__name__.replace(".", "/") + ".py"] == {"0", "365"}
+    for module, shifts in runs.items():
+        assert shifts == ({"0", "365"} if module in marked else {"None"}), module
 
 
 def test_every_module_with_fixed_dates_or_an_injected_clock_runs_a_year_ahead():
@@ -78,24 +68,3 @@ def test_every_module_with_fixed_dates_or_an_injected_clock_runs_a_year_ahead():
         if HANDLES_TIME.search(text := path.read_text()) and "pytest.mark.handles_time" not in text
     ]
     assert unmarked == [], "mark these `pytestmark = pytest.mark.handles_time`"
-
-
-def test_make_test_runs_the_marked_modules_a_year_ahead():
-    makefile = (ROOT / "Makefile").read_text()
-    recipe = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
-    assert "--shift-clock-days 365 -m handles_time" in recipe
-    # It collects the marked modules only (no other test module is imported): all of them.
-    dry_run = subprocess.run(
-        ["make", "--no-print-directory", "-n", "test"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    shifted = next(line for line in dry_run.splitlines() if "--shift-clock-days 365" in line)
-    marked = {
-        str(path.relative_to(ROOT))
-        for path in (ROOT / "tests").rglob("test_*.py")
-        if "pytest.mark.handles_time" in path.read_text()
-    }
-    assert {word for word in shifted.split() if word.startswith("tests/")} == marked

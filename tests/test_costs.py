@@ -11,7 +11,7 @@ from course import costs
 from labcheck.cli import LABS
 from tests.synth import ROOT
 
-# Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
+# Each test runs today and again a year ahead (the clock-shift guard, tests/conftest.py).
 pytestmark = pytest.mark.handles_time
 
 README = (ROOT / "labs" / "README.md").read_text()

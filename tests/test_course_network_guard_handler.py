@@ -15,7 +15,7 @@ from lab_constructs.handlers.course_network_guard import index as guard
 from tests.labcheck_fixtures import fake_credentials
 from tests.stubs import stubbed
 
-# Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
+# Each test runs today and again a year ahead (the clock-shift guard, tests/conftest.py).
 pytestmark = pytest.mark.handles_time
 
 

@@ -15,7 +15,7 @@ from botocore.stub import ANY, Stubber
 from lab_constructs.handlers.deploy_time import index as handler
 from tests.stubs import stubbed
 
-# Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
+# Each test runs today and again a year ahead (the clock-shift guard, tests/conftest.py).
 pytestmark = pytest.mark.handles_time
 
 TABLE = "ana-Users"

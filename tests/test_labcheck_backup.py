@@ -24,7 +24,7 @@ from tests.labcheck_fixtures import (
     assert_all_met,
 )
 
-# Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
+# Each test runs today and again a year ahead (the clock-shift guard, tests/conftest.py).
 pytestmark = pytest.mark.handles_time
 
 BREAKS = {

@@ -17,7 +17,7 @@ from lab_constructs.handlers.network_cleanup import index as handler
 from tests.labcheck_builds.rds_mysql import db_instance, lab_network
 from tests.stubs import offline_client
 
-# Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
+# Each test runs today and again a year ahead (the clock-shift guard, tests/conftest.py).
 pytestmark = pytest.mark.handles_time
 
 STARTED = 1_000_000.0

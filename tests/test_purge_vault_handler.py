@@ -16,7 +16,7 @@ from botocore.stub import Stubber
 from lab_constructs.handlers.purge_vault import index as handler
 from tests.stubs import stubbed
 
-# Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
+# Each test runs today and again a year ahead (the clock-shift guard, tests/conftest.py).
 pytestmark = pytest.mark.handles_time
 
 VAULT = "ana-LabBackupVault"

@@ -14,7 +14,7 @@ from classroom.report_model import State
 from tests.classroom.report_class import CLASS, LAB, NOW, gathered
 from tests.labcheck_fixtures import REGION, fake_account
 
-# Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
+# Each test runs today and again a year ahead (the clock-shift guard, tests/conftest.py).
 pytestmark = pytest.mark.handles_time
 
 

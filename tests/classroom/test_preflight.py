@@ -25,7 +25,7 @@ from classroom import run as class_run
 from course.config import LabSettings
 from tests.classroom.engine_fixtures import FAKE_CDK, FakeClass
 
-# Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
+# Each test runs today and again a year ahead (the clock-shift guard, tests/conftest.py).
 pytestmark = pytest.mark.handles_time
 
 LAB = "LabRdsMysql"

@@ -11,7 +11,7 @@ from classroom import gather, report
 from tests.classroom.report_class import CLASS, LAB, NOW, OWN, SUMMARY, users_table
 from tests.make_runner import last_command
 
-# Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
+# Each test runs today and again a year ahead (the clock-shift guard, tests/conftest.py).
 pytestmark = pytest.mark.handles_time
 
 

@@ -26,7 +26,7 @@ from tests.classroom.report_class import (
 from tests.labcheck_builds.dynamodb_users import JOHN_DOE
 from tests.labcheck_fixtures import REGION, fake_account
 
-# Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
+# Each test runs today and again a year ahead (the clock-shift guard, tests/conftest.py).
 pytestmark = pytest.mark.handles_time
 
 

@@ -9,7 +9,7 @@ import pytest
 from classroom import report_json
 from tests.classroom.report_class import GSI_HINT, LAB, SUMMARY, gathered
 
-# Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
+# Each test runs today and again a year ahead (the clock-shift guard, tests/conftest.py).
 pytestmark = pytest.mark.handles_time
 
 

@@ -12,7 +12,7 @@ from labcheck.cli import LABS
 from labcheck.core import Kind
 from tests.classroom.report_class import CREATED
 
-# Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
+# Each test runs today and again a year ahead (the clock-shift guard, tests/conftest.py).
 pytestmark = pytest.mark.handles_time
 
 

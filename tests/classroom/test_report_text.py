@@ -9,7 +9,7 @@ from classroom.report_model import State
 from tests.classroom.report_class import GSI_HINT, LAB, SUMMARY, gathered
 from tests.labcheck_fixtures import REGION
 
-# Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
+# Each test runs today and again a year ahead (the clock-shift guard, tests/conftest.py).
 pytestmark = pytest.mark.handles_time
 
 

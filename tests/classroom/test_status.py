@@ -14,7 +14,7 @@ from classroom import class_input, stack_states, status
 from tests.labcheck_fixtures import fake_credentials
 from tests.make_runner import last_command
 
-# Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
+# Each test runs today and again a year ahead (the clock-shift guard, tests/conftest.py).
 pytestmark = pytest.mark.handles_time
 
 LABS = class_input.lab_ids()

@@ -16,7 +16,7 @@ from classroom import leftovers, sweep
 from classroom import run as class_run
 from tests.labcheck_builds.rds_mysql import db_instance, lab_network
 
-# Runs again a year ahead in `make test` (the clock-shift guard, tests/conftest.py).
+# Each test runs today and again a year ahead (the clock-shift guard, tests/conftest.py).
 pytestmark = pytest.mark.handles_time
 
 KEY = [{"AttributeName": "id", "KeyType": "HASH"}]
