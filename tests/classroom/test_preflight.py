@@ -33,8 +33,21 @@ TEMPLATE = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
 REGIONS = {None: "us-east-1", "sandbox-ana": "eu-west-1", "sandbox-ben": "us-east-2"}
 
 
+@pytest.fixture(scope="module")
+def in_process_endpoint():
+    """moto's server in this process, for the module (its state is mock_aws's, reset for
+    each test): the fake CLI's calls and the test's in-process ones see the same account."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    try:
+        _, port = server.get_host_and_port()
+        yield f"http://localhost:{port}"
+    finally:
+        server.stop()
+
+
 @pytest.fixture
-def aws(tmp_path, monkeypatch):
+def aws(tmp_path, monkeypatch, in_process_endpoint):
     """moto, and AWS files with two sandbox profiles, each in a region of its own."""
     for key in (
         "AWS_REGION",
@@ -63,19 +76,13 @@ def aws(tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
     with mock_aws():
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-        server.start()
-        try:
-            _, port = server.get_host_and_port()
-            cloud = FakeClass(f"http://localhost:{port}", tmp_path)
-            for region in REGIONS.values():
-                cloud.bootstrap(region)
-            for key, value in cloud.cli_env.items():
-                monkeypatch.setenv(key, value)
-            yield cloud
-            assert cloud.left_behind() == []
-        finally:
-            server.stop()
+        cloud = FakeClass(in_process_endpoint, tmp_path)
+        for region in REGIONS.values():
+            cloud.bootstrap(region)
+        for key, value in cloud.cli_env.items():
+            monkeypatch.setenv(key, value)
+        yield cloud
+        assert cloud.left_behind() == []
 
 
 def answer_quotas(values: dict[str, float] | None = None, denied: bool = False):
