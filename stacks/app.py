@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
-from course.config import LabSettings, Selection, ServiceRoleSelection, check_keys
+from course.app_options import AppOptions
+from course.config import Selection
 from course.names import COURSE_NETWORK_ID
 from stacks import LABS
 from stacks.access import AccessStack
 from stacks.course_network import CourseNetworkStack
 from stacks.course_service_roles import CourseServiceRolesStack
 from stacks.course_watch import CourseWatchStack
-
-CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
 
 
 def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = None) -> App:
@@ -32,15 +29,12 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
     `context` and `outdir` are for tests; the CDK CLI passes both through the environment.
     """
     app = App(context=dict(context) if context is not None else None, outdir=outdir)
-    check_keys(app.node.get_all_context(), _cdk_json_keys())
-    get = app.node.try_get_context
-    settings = LabSettings.from_context(get)
-    service_roles = ServiceRoleSelection.from_context(get)
+    options = AppOptions.from_context(app.node.get_all_context())
+    settings, selection = options.settings, options.selection
     # What a class can deploy: every lab, and each participant's sign-in (LabAccess).
     class_stacks = [*LABS, AccessStack]
     # What the trainer deploys without a participant: the labs (a sign-in needs a participant).
     trainer_labs = [stack for stack in class_stacks if stack is not AccessStack]
-    selection = Selection.from_context(get, [stack.lab_id for stack in class_stacks])
     chosen = [stack for stack in class_stacks if selection.lab in (None, stack.lab_id)]
     if selection.participants:
         for name in selection.participants:
@@ -64,11 +58,6 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
         # -c shared_network=true (stacks/course_network.py).
         CourseNetworkStack(app)
         # The service roles participants pass, those the account lacks (`make course-roles`).
-        CourseServiceRolesStack(app, roles=service_roles.service_roles)
+        CourseServiceRolesStack(app, roles=options.service_roles.service_roles)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
-
-
-def _cdk_json_keys() -> list[str]:
-    """The keys cdk.json sets: the CLI passes them to every synth."""
-    return list(json.loads(CDK_JSON.read_text()).get("context", {}))
