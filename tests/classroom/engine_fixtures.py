@@ -27,7 +27,8 @@ from classroom.cdk_commands import ACTIONS, Target
 from classroom.engine import Engine
 from classroom.outcomes import ClassRun
 from course.config import LabSettings
-from tests.classroom.fake_cloud import Timeline, moto_client, watched_client
+from tests.classroom.fake_cloud import shared_moto_client, watched_client
+from tests.classroom.timeline import Timeline
 
 FAKE_CDK = [sys.executable, str(Path(__file__).with_name("fake_cdk.py"))]
 LAB = "LabS3Lifecycle"
@@ -54,7 +55,7 @@ class FakeClass:
 
     def bootstrap(self, region: str = REGION) -> None:
         """The account as `cdk bootstrap` leaves it, as far as the CLI checks it."""
-        moto_client("ssm", region, self.endpoint).put_parameter(
+        shared_moto_client("ssm", region, self.endpoint).put_parameter(
             Name=BOOTSTRAP_PARAMETER, Value="30", Type="String", Overwrite=True
         )
 
