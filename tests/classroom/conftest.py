@@ -1,6 +1,7 @@
 """`klass`: the class the report's tests check (tests/classroom/report_class.py); `cloud`: a
 class to run the class engine on (tests/classroom/engine_fixtures.py), with a moto server per
-test module."""
+test module; `aws`: sandbox accounts in moto in this process (tests/classroom/sandboxes.py),
+with an in-process moto server per test module."""
 
 import signal
 
@@ -8,6 +9,7 @@ import pytest
 
 from tests.classroom.engine_fixtures import SIGNALS, FakeClass
 from tests.classroom.report_class import fake_class
+from tests.classroom.sandboxes import in_process_server, sandbox_accounts
 from tests.moto_server import moto_server
 
 
@@ -38,3 +40,17 @@ def cloud(moto_endpoint, tmp_path):
     assert {signum: signal.getsignal(signum) for signum in SIGNALS.values()} == handlers, (
         "the previous signal handlers come back after the run"
     )
+
+
+@pytest.fixture(scope="module")
+def in_process_endpoint():
+    """moto's server in this process, for one test module (reset for each test by `aws`)."""
+    with in_process_server() as url:
+        yield url
+
+
+@pytest.fixture
+def aws(tmp_path, monkeypatch, in_process_endpoint):
+    """moto, and AWS files with two sandbox profiles, each in a region of its own."""
+    with sandbox_accounts(tmp_path, monkeypatch, in_process_endpoint) as cloud:
+        yield cloud
