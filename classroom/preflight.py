@@ -5,7 +5,7 @@ VPC per participant, and the default quota is 5 VPCs per region, so without this
 sixth participant's deploy fails after the first five have started billing.
 
 What each lab needs per participant (read from its stack, stacks/ and lab_constructs/; the
-counts are checked against the synthesized templates in tests/test_preflight_counts.py):
+counts are checked against the synthesized templates in tests/classroom/test_preflight_counts.py):
 - every lab and each sign-in: its IAM roles (`IAM_ROLES`: 1 to 9, 2 more with
   `-c expires_in_hours`; a participant with every lab has about 22-34): 1,000 roles per
   account, IAM being global;
@@ -102,7 +102,7 @@ DB_PARAMETER_GROUPS = Need(
 ROLES = Need("Roles per account", "iam", "L-FE177D64", "iam", "list_roles", "Roles", "us-east-1")
 
 # The IAM roles of each lab's stack for one participant (custom resource functions and
-# providers, the backup role, the CloudShell connect role, ...); tests/test_preflight.py counts
+# providers, the backup role, the CloudShell connect role, ...); tests/classroom/test_preflight_counts.py counts
 # them in the synthesized templates. `-c expires_in_hours` adds the clock's and the schedule's.
 IAM_ROLES = {
     "LabS3Lifecycle": 2,
