@@ -101,9 +101,9 @@ DB_PARAMETER_GROUPS = Need(
 )
 ROLES = Need("Roles per account", "iam", "L-FE177D64", "iam", "list_roles", "Roles", "us-east-1")
 
-# The IAM roles of each lab's stack for one participant (custom resource functions and
-# providers, the backup role, the CloudShell connect role, ...); tests/classroom/test_preflight_counts.py counts
-# them in the synthesized templates. `-c expires_in_hours` adds the clock's and the schedule's.
+# The IAM roles of each lab's stack for one participant (functions, providers, the backup role,
+# the CloudShell connect role, ...), counted in the synthesized templates by
+# tests/classroom/test_preflight_counts.py. `-c expires_in_hours` adds the clock's and schedule's.
 IAM_ROLES = {
     "LabS3Lifecycle": 2,
     "LabS3Website": 2,
