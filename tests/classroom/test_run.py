@@ -123,7 +123,7 @@ def test_destroyed_means_the_stack_is_gone(cloud, kind, destroyed):
 
 def test_a_time_out_fails_the_run(cloud, capsys):
     cloud.plan(stacks={"ben": "stuck"})
-    code = cloud.main(["up", "--lab", LAB, "--participants", "ana ben"], limit_minutes=0.1)
+    code = cloud.main(["up", "--lab", LAB, "--participants", "ana ben"], limit_minutes=0.05)
     assert code == class_run.EXIT_FAILED
     assert capsys.readouterr().out.splitlines()[-1] == f"{LAB} deployed for 1 of 2; timed out: ben"
 
