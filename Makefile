@@ -30,8 +30,9 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 TERRAFORM_STAMP := $(VENV)/.installed-terraform
 AWS6_SCHEMA := $(VENV)/aws6-schema
-# pytest-xdist: one worker per core; a test module stays on one worker, and modules are handed
-# out in collection order, the longest first (tests/conftest.py, LONGEST_FIRST).
+# pytest-xdist: one worker per core and one more (tests/conftest.py: the class tests wait on
+# processes and timers a good part of their time); a test module stays on one worker, and modules
+# are handed out in collection order, the longest first (tests/conftest.py, LONGEST_FIRST).
 PARALLEL := -n auto --dist loadfile --no-loadscope-reorder
 
 # pip with its progress, on stderr like every line of the set-up (stdout is the data of the
