@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 from botocore.awsrequest import AWSResponse
-from moto.cloudformation.models import cloudformation_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from classroom import gather
@@ -57,6 +56,8 @@ def lab_stack(session, participant: str, *, status: str | None = None, **outputs
     create_stack(
         session, name, {"TableName": f"{participant}-Users", "IndexName": INDEX, **outputs}
     )
+    from moto.cloudformation.models import cloudformation_backends  # 1 s: not at collection
+
     backend = cloudformation_backends[DEFAULT_ACCOUNT_ID][REGION]
     stack = next(s for s in backend.stacks.values() if s.name == name)
     stack.creation_time = CREATED.replace(tzinfo=None)
