@@ -142,12 +142,17 @@ class FakeClass:
     def commands(self, verb: str) -> list[list[str]]:
         return [r["argv"] for r in self.records("start") if r["argv"][0] == verb]
 
-    def submitted(self, stack: str, busy: str = "CREATE_IN_PROGRESS") -> Callable[[], bool]:
-        """Whether the fake CLI has given `stack` to CloudFormation (`busy`: to delete)."""
+    def submitted(self, *stacks: str, busy: str = "CREATE_IN_PROGRESS") -> Callable[[], bool]:
+        """Whether the fake CLI has given every one of `stacks` to CloudFormation (`busy`: to
+        delete). Its threads submit them in any order, as the CLI's do."""
 
         def given() -> bool:
-            entry = self.timeline.entries(REGION).get(stack, {})
-            return entry.get("busy") == busy and entry.get("submitted", False)
+            entries = self.timeline.entries(REGION)
+            return all(
+                entries.get(stack, {}).get("busy") == busy
+                and entries.get(stack, {}).get("submitted", False)
+                for stack in stacks
+            )
 
         return given
 

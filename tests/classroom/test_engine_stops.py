@@ -42,7 +42,7 @@ def test_the_first_signal_starts_nothing_new_and_watches_the_submitted_stacks_to
 def test_the_second_signal_stops_watching_and_names_the_stacks_left_in_progress(cloud):
     cloud.plan(stacks={"ana": "slow", "ben": "slow"}, slow=60)
     signal_when(
-        (cloud.submitted(f"ben-{LAB}"), signal.SIGINT),
+        (cloud.submitted(f"ana-{LAB}", f"ben-{LAB}"), signal.SIGINT),
         (lambda: True, signal.SIGINT),
     )
     started = time.monotonic()
@@ -94,7 +94,7 @@ def test_a_signal_during_the_synth_stops_it_and_deploys_nothing(cloud):
 def test_a_signal_while_destroying_lets_cloudformation_finish_the_deletes_it_was_given(cloud):
     cloud.run("up", ["ana", "ben"])
     cloud.plan(busy=1.0)
-    signal_when((cloud.submitted(f"ana-{LAB}", "DELETE_IN_PROGRESS"), signal.SIGHUP))
+    signal_when((cloud.submitted(f"ana-{LAB}", busy="DELETE_IN_PROGRESS"), signal.SIGHUP))
     run, _, _ = cloud.run("down", ["ana", "ben"], concurrency=1)
     assert [r.outcome for r in run.results] == ["done", "never started"]
     assert cloud.status(f"ana-{LAB}") is None

@@ -165,7 +165,8 @@ def test_first_ctrl_c_watches_the_submitted_to_their_end_and_exits_130(cloud, ca
 
 def test_second_ctrl_c_names_the_stacks_left_in_progress(cloud, capsys):
     cloud.plan(busy=60)
-    signal_when((cloud.submitted(f"ben-{LAB}"), signal.SIGINT), (lambda: True, signal.SIGINT))
+    both = cloud.submitted(f"ana-{LAB}", f"ben-{LAB}")
+    signal_when((both, signal.SIGINT), (lambda: True, signal.SIGINT))
     code = class_up(cloud, ["ana", "ben", "cem"], "--concurrency", "2")
     out, err = capsys.readouterr()
     assert code == class_run.EXIT_INTERRUPTED
