@@ -7,7 +7,9 @@ TemplateURL's bucket from the URL path only for the host `localhost`).
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -20,6 +22,17 @@ from pathlib import Path
 import pytest
 
 SERVER_START_TIMEOUT = 30
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# Loaded here: the forked child may run no import (another thread may hold the import lock).
+LIBC = ctypes.CDLL(None) if sys.platform.startswith("linux") else None
+
+
+def _ends_with_its_parent() -> None:
+    """In the server's process, before it starts: SIGTERM when the test process that started it
+    dies (a pytest worker killed or crashed never runs its teardown). Linux only; elsewhere the
+    teardown alone stops the server."""
+    if LIBC is not None:
+        LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def free_port() -> int:
@@ -37,6 +50,7 @@ def moto_server(log_file: Path) -> Iterator[str]:
         [sys.executable, "-m", "moto.server", "--host", "127.0.0.1", "--port", str(port)],
         stdout=log,
         stderr=subprocess.STDOUT,
+        preexec_fn=_ends_with_its_parent,
     )
     url = f"http://localhost:{port}"
     deadline = time.monotonic() + SERVER_START_TIMEOUT
