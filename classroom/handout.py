@@ -40,7 +40,8 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from course.config import ACCESS_ID, participant_problem
+from classroom.class_input import InvalidClass, class_stacks, validate
+from course.config import ACCESS_ID
 from course.region import resolve_region
 from course.roster import InvalidRoster, Roster, add_argument, load
 
@@ -222,14 +223,8 @@ def main(argv: Sequence[str] | None = None, *, sessions: Sessions = default_sess
     args = _parser().parse_args(argv)
     try:
         roster = load(args.class_file, args.participants)
-        if not roster.names:
-            raise InvalidRoster('no participants: give PARTICIPANTS="ana ben" or CLASS=class.csv')
-        problems = [
-            f"{n!r}: {participant_problem(n)}" for n in roster.names if participant_problem(n)
-        ]
-        if problems:
-            raise InvalidRoster("\n".join(problems))
-    except InvalidRoster as error:
+        validate(None, roster.names, class_stacks(), lab_required=False)
+    except (InvalidClass, InvalidRoster) as error:
         print(f"error: nothing was written:\n{error}", file=sys.stderr)
         return EXIT_INVALID
     sign_ins = gather(roster, sessions)

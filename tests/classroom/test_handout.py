@@ -143,10 +143,18 @@ def test_a_folder_others_may_read_is_named(account, tmp_path, capsys):
     assert "handout is mode 0755; the files in it are owner-only (0600)" in printed
 
 
-def test_an_invalid_class_writes_nothing(account, tmp_path, capsys):
-    code, out, _, err = run(capsys, account, tmp_path, "--participants", "ana Ben")
+@pytest.mark.parametrize(
+    ("participants", "said"),
+    [
+        ("ana Ben", "'Ben': use 1-20 lowercase letters"),
+        ("ana ben ana", "participants named twice: ana"),  # two cards of one sign-in
+        ("", "no participants"),
+    ],
+)
+def test_an_invalid_class_writes_nothing(account, tmp_path, capsys, participants, said):
+    code, out, _, err = run(capsys, account, tmp_path, "--participants", participants)
     assert code == 2
-    assert "'Ben': use 1-20 lowercase letters" in err
+    assert said in err
     assert not out.exists()
 
 
