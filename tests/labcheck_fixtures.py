@@ -17,6 +17,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
+from course.region import REGION_VARIABLES
 from labcheck.aws import Aws, HttpGet
 from labcheck.core import Kind, Lab, Objective, Result, Status, run
 
@@ -24,13 +25,9 @@ REGION = "eu-west-1"
 JUDGED_OK = (Status.PASS, Status.INFO)
 
 
-# The region variables boto3 or course/region.py read before AWS_DEFAULT_REGION.
-OTHER_REGION_VARIABLES = ("AWS_REGION", "AMAZON_REGION")
-
-
 def fake_credentials(monkeypatch: pytest.MonkeyPatch, region: str = REGION) -> None:
     """Dummy credentials and `region` from the environment only: no real profile is read."""
-    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE", *OTHER_REGION_VARIABLES):
+    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE", *REGION_VARIABLES):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")

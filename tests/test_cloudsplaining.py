@@ -26,9 +26,10 @@ from typing import Any
 
 import pytest
 
+from tests import checkov_run
 from tests.synth import ROOT
 
-PYTHON = ROOT / ".venv-checkov" / "bin" / "python"
+PYTHON = checkov_run.VENV_PYTHON  # cloudsplaining ships with checkov
 ACCEPTED_FILE = Path(__file__).parent / "cloudsplaining-accepted.json"
 DOCUMENTS = [
     "labs/access/participant-policy.json",

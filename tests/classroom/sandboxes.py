@@ -24,6 +24,7 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from classroom import run as class_run
+from course.region import REGION_VARIABLES
 from tests.classroom.engine_fixtures import FAKE_CDK, FakeClass
 
 LAB = "LabRdsMysql"
@@ -49,10 +50,7 @@ def sandbox_accounts(
     """A fresh moto behind `endpoint` (`in_process_server`), the sandbox profiles, the fake
     CLI's environment; afterwards, no fake CLI is left running."""
     for key in (
-        "AWS_REGION",
-        "AMAZON_REGION",
-        "AWS_DEFAULT_REGION",
-        "AMAZON_DEFAULT_REGION",
+        *REGION_VARIABLES,
         "AWS_PROFILE",
         "AWS_DEFAULT_PROFILE",
         "AWS_ACCESS_KEY_ID",
