@@ -148,11 +148,8 @@ class FakeClass:
 
         def given() -> bool:
             entries = self.timeline.entries(REGION)
-            return all(
-                entries.get(stack, {}).get("busy") == busy
-                and entries.get(stack, {}).get("submitted", False)
-                for stack in stacks
-            )
+            seen = [entries.get(stack, {}) for stack in stacks]
+            return all(e.get("busy") == busy and e.get("submitted", False) for e in seen)
 
         return given
 

@@ -65,10 +65,10 @@ class Cli:
         self.plan = json.loads(Path(os.environ["FAKE_CDK_PLAN"]).read_text())
         self.profile = argv[argv.index("--profile") + 1] if "--profile" in argv else None
         self.region = os.environ.get("AWS_REGION", "us-east-1")
-        endpoint = os.environ.get("FAKE_CDK_ENDPOINT", "")
+        endpoint = os.environ["FAKE_CDK_ENDPOINT"]
         self.cloudformation = CloudFormation(endpoint, self.region)
         self.ssm = Ssm(endpoint, self.region)
-        self.timeline = Timeline(Path(os.environ.get("FAKE_CDK_TIMELINE", "timeline.json")))
+        self.timeline = Timeline(Path(os.environ["FAKE_CDK_TIMELINE"]))
         self.lock = threading.Lock()
         self.failures: list[str] = []
 
